@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Numeric targets are compiled for AVX2 + FMA: without a target CPU Swift emits baseline SSE code and
+// `SIMD.addingProduct` becomes a libm call per element (see ../shared/NATIVE.md).
+let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "CycleGAN",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cyclegan", targets: ["cyclegan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // MARK: native libraries
+        .systemLibrary(name: "CBLAS", path: "Sources/Native/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/Native/CPNG", pkgConfig: "libpng16",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/Native/CHDF5", pkgConfig: "hdf5-serial",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/Native/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        // C that must hold control: libpng's setjmp error handling, HDF5's macro constants.
+        .target(name: "CShims", dependencies: ["CPNG", "CHDF5"], path: "Sources/Native/CShims"),
+
+        // MARK: Swift layers, bottom to top
+        .target(name: "Tensor",
+                dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+                swiftSettings: fast),
+        .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG"], swiftSettings: fast),
+        .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs"], swiftSettings: fast),
+        // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
+        .target(name: "RunReports", dependencies: ["Codecs"], swiftSettings: fast),
+        .executableTarget(name: "cyclegan",
+                          dependencies: ["CycleGAN", "RunReports",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: fast),
+
+        // MARK: tests
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: fast),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"], resources: [.copy("Fixtures")],
+                    swiftSettings: fast),
+        .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: fast),
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN"], resources: [.copy("Fixtures")],
+                    swiftSettings: fast),
+        .testTarget(name: "RunReportsTests", dependencies: ["RunReports"], swiftSettings: fast),
+    ]
+)

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch parity fixtures for the Swift CycleGAN (Tests/CycleGANTests/Fixtures/parity_*.h5).
+
+Each file holds one reference training iteration (CycleGANStep.optimize_parameters, pool_size 0,
+train mode) for a small configuration: initial weights, inputs, forward outputs, losses, gradients
+of the generator and discriminator steps and the weights after both Adam steps. See the README
+beside the fixtures for the layout.
+
+Run through the venv made by Scripts/pytorch/setup_venv.sh:
+    .venv-torch/bin/python Scripts/pytorch/make_fixtures.py [--only NAME ...] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import h5py
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import CycleGANOptions, CycleGANStep, LOSS_NAMES  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+DEFAULT_OUT = os.path.join(ROOT, 'Tests', 'CycleGANTests', 'Fixtures')
+
+COMMON = dict(ngf=8, ndf=8, netD='basic', n_layers_D=3, norm='instance', input_nc=3, output_nc=3,
+              size=32, gan_mode='lsgan', lambda_A=10.0, lambda_B=10.0, lambda_identity=0.5,
+              lr=0.0002, beta1=0.5)
+# The variants run at ngf = ndf = 4: parameters are nearly all of a file's bytes (initial weights,
+# gradients and updated weights, float32, incompressible), and at width 8 the six files weigh
+# 25 MiB. Width changes no code path; `--width 8` writes them all at width 8.
+NARROW = dict(ngf=4, ndf=4)
+
+CONFIGS = {
+    'r6_32_instance': dict(COMMON, netG='resnet_6blocks', seed=1),
+    'r9_64_instance': dict(COMMON, **NARROW, netG='resnet_9blocks', size=64, seed=2),
+    'r6_32_gray_nlayers2': dict(COMMON, **NARROW, netG='resnet_6blocks', netD='n_layers', n_layers_D=2,
+                                input_nc=1, output_nc=1, seed=3),
+    'r6_32_1to3_noidt': dict(COMMON, **NARROW, netG='resnet_6blocks', input_nc=1, output_nc=3,
+                             lambda_identity=0.0, seed=4),
+    'r6_32_batch_vanilla': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='batch', gan_mode='vanilla',
+                                seed=5),
+    'r6_32_none': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='none', seed=6),
+}
+
+CONFIG_KEYS = ['netG', 'ngf', 'netD', 'ndf', 'n_layers_D', 'norm', 'input_nc', 'output_nc', 'size',
+               'gan_mode', 'lambda_A', 'lambda_B', 'lambda_identity', 'lr', 'beta1']
+NETS = ['G_A', 'G_B', 'D_A', 'D_B']
+
+
+def f32(t: torch.Tensor) -> np.ndarray:
+    """Every tensor is written as float32 in its PyTorch shape (num_batches_tracked included)."""
+    return t.detach().cpu().to(torch.float32).numpy()
+
+
+def snapshot_state(step: CycleGANStep):
+    return {name: {k: v.detach().clone() for k, v in net.state_dict().items()}
+            for name, net in step.nets().items()}
+
+
+def snapshot_grads(step: CycleGANStep, names):
+    out = {}
+    for name in names:
+        grads = {}
+        for k, p in step.nets()[name].named_parameters():
+            assert p.grad is not None, '%s.%s has no gradient' % (name, k)
+            grads[k] = p.grad.detach().clone()
+        out[name] = grads
+    return out
+
+
+def make_one(name: str, cfg: dict):
+    opt = CycleGANOptions(netG=cfg['netG'], ngf=cfg['ngf'], netD=cfg['netD'], ndf=cfg['ndf'],
+                          n_layers_D=cfg['n_layers_D'], norm=cfg['norm'], input_nc=cfg['input_nc'],
+                          output_nc=cfg['output_nc'], gan_mode=cfg['gan_mode'], lambda_A=cfg['lambda_A'],
+                          lambda_B=cfg['lambda_B'], lambda_identity=cfg['lambda_identity'], lr=cfg['lr'],
+                          beta1=cfg['beta1'], pool_size=0)
+    torch.manual_seed(cfg['seed'])
+    random.seed(cfg['seed'])
+    step = CycleGANStep(opt)  # builds G_A, G_B, D_A, D_B in this order, then inits them
+    s = cfg['size']
+    real_A = torch.rand(1, cfg['input_nc'], s, s) * 2 - 1
+    real_B = torch.rand(1, cfg['output_nc'], s, s) * 2 - 1
+
+    initial = snapshot_state(step)
+    captured = {}
+    result = step.optimize_parameters(
+        real_A, real_B,
+        before_G_step=lambda st: captured.__setitem__('G', snapshot_grads(st, ['G_A', 'G_B'])),
+        before_D_step=lambda st: captured.__setitem__('D', snapshot_grads(st, ['D_A', 'D_B'])))
+    after = snapshot_state(step)
+    return initial, real_A, real_B, result, captured, after
+
+
+def write_fixture(path: str, name: str, cfg: dict):
+    initial, real_A, real_B, r, grads, after = make_one(name, cfg)
+    tmp = path + '.tmp'
+    with h5py.File(tmp, 'w') as f:
+        f.attrs['config'] = json.dumps({k: cfg[k] for k in CONFIG_KEYS})
+        f.attrs['generator'] = json.dumps({'script': 'Scripts/pytorch/make_fixtures.py', 'fixture': name,
+                                           'seed': cfg['seed'], 'pool_size': 0, 'mode': 'train',
+                                           'torch': torch.__version__})
+
+        def put(key, t):
+            f.create_dataset(key, data=f32(t))  # contiguous, no filters
+
+        for net in NETS:
+            for k, v in initial[net].items():
+                put('%s/%s' % (net, k), v)
+        put('inputs/real_A', real_A)
+        put('inputs/real_B', real_B)
+        outs = ['fake_B', 'rec_A', 'fake_A', 'rec_B']
+        if cfg['lambda_identity'] > 0:
+            outs += ['idt_A', 'idt_B']
+        for k in outs:
+            put('outputs/' + k, r[k])
+        put('outputs/D_A_fake_B', r['D_A_fake_B'])
+        put('outputs/D_B_fake_A', r['D_B_fake_A'])
+        put('outputs/D_A_real_B', r['D_A_real'])
+        put('outputs/D_B_real_A', r['D_B_real'])
+        for k in LOSS_NAMES:
+            put('losses/' + k, torch.tensor([r['losses'][k]], dtype=torch.float32))
+        for net in ['G_A', 'G_B']:
+            for k, v in grads['G'][net].items():
+                put('grads_G/%s/%s' % (net, k), v)
+        for net in ['D_A', 'D_B']:
+            for k, v in grads['D'][net].items():
+                put('grads_D/%s/%s' % (net, k), v)
+        for net in NETS:
+            for k, v in after[net].items():
+                put('after/%s/%s' % (net, k), v)
+    os.replace(tmp, path)
+    # sanity: D_A(pool(fake_B)) in the D step saw the same weights and input as D_A(fake_B) in the G step
+    assert torch.allclose(r['D_A_pooled_fake'], r['D_A_fake_B'], atol=1e-6)
+    return r['losses']
+
+
+def verify(path: str) -> float:
+    """Loads a fixture's initial weights into freshly built nets by key (strict), re-runs the step and
+    compares every stored array: checks that the file is complete and addressable by its names."""
+    with h5py.File(path, 'r') as f:
+        cfg = json.loads(f.attrs['config'])
+        torch.manual_seed(12345)  # any seed: the weights come from the file
+        step = CycleGANStep(CycleGANOptions(
+            netG=cfg['netG'], ngf=cfg['ngf'], netD=cfg['netD'], ndf=cfg['ndf'], n_layers_D=cfg['n_layers_D'],
+            norm=cfg['norm'], input_nc=cfg['input_nc'], output_nc=cfg['output_nc'], gan_mode=cfg['gan_mode'],
+            lambda_A=cfg['lambda_A'], lambda_B=cfg['lambda_B'], lambda_identity=cfg['lambda_identity'],
+            lr=cfg['lr'], beta1=cfg['beta1'], pool_size=0))
+
+        def load(prefix, net):
+            sd = net.state_dict()
+            new = {}
+            for k, v in sd.items():
+                new[k] = torch.from_numpy(np.asarray(f['%s/%s' % (prefix, k)][()])).to(v.dtype).reshape(v.shape)
+            assert set(f[prefix].keys()) == set(sd.keys()), prefix
+            net.load_state_dict(new, strict=True)
+
+        for name, net in step.nets().items():
+            load(name, net)
+        real_A = torch.from_numpy(f['inputs/real_A'][()])
+        real_B = torch.from_numpy(f['inputs/real_B'][()])
+        grads = {}
+        r = step.optimize_parameters(
+            real_A, real_B,
+            before_G_step=lambda st: grads.__setitem__('G', snapshot_grads(st, ['G_A', 'G_B'])),
+            before_D_step=lambda st: grads.__setitem__('D', snapshot_grads(st, ['D_A', 'D_B'])))
+        worst = 0.0
+
+        def cmp(key, t):
+            nonlocal worst
+            want = np.asarray(f[key][()])
+            got = f32(t)
+            assert want.shape == got.shape, (key, want.shape, got.shape)
+            worst = max(worst, float(np.max(np.abs(want - got))) if want.size else 0.0)
+
+        for k in ['fake_B', 'rec_A', 'fake_A', 'rec_B'] + (['idt_A', 'idt_B'] if cfg['lambda_identity'] > 0 else []):
+            cmp('outputs/' + k, r[k])
+        cmp('outputs/D_A_fake_B', r['D_A_fake_B'])
+        cmp('outputs/D_B_fake_A', r['D_B_fake_A'])
+        cmp('outputs/D_A_real_B', r['D_A_real'])
+        cmp('outputs/D_B_real_A', r['D_B_real'])
+        for k in LOSS_NAMES:
+            cmp('losses/' + k, torch.tensor([r['losses'][k]]))
+        for phase, nets in (('G', ['G_A', 'G_B']), ('D', ['D_A', 'D_B'])):
+            for net in nets:
+                assert set(f['grads_%s/%s' % (phase, net)].keys()) == set(grads[phase][net].keys())
+                for k, v in grads[phase][net].items():
+                    cmp('grads_%s/%s/%s' % (phase, net, k), v)
+        for name, net in step.nets().items():
+            assert set(f['after/' + name].keys()) == set(net.state_dict().keys())
+            for k, v in net.state_dict().items():
+                cmp('after/%s/%s' % (name, k), v)
+        assert worst == 0.0, 'fixture %s does not reproduce bit-exactly (largest difference %g)' % (path, worst)
+        return worst
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--out', default=DEFAULT_OUT, help='fixture folder (default: %(default)s)')
+    ap.add_argument('--only', nargs='*', choices=sorted(CONFIGS), help='write only these fixtures')
+    ap.add_argument('--width', type=int, help='use this ngf = ndf for every fixture (default: the table)')
+    ap.add_argument('--verify', action='store_true',
+                    help='after writing, reload each file into fresh nets, rerun the step and compare')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (default 1: leave cores to compiles)')
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True)
+    os.makedirs(args.out, exist_ok=True)
+    total = 0
+    for name in (args.only or list(CONFIGS)):
+        cfg = dict(CONFIGS[name])
+        if args.width:
+            cfg.update(ngf=args.width, ndf=args.width)
+        path = os.path.join(args.out, 'parity_%s.h5' % name)
+        t0 = time.time()
+        losses = write_fixture(path, name, cfg)
+        size = os.path.getsize(path)
+        total += size
+        print('%-30s ngf %d  %7.1f KiB  %4.1f s  %s' % (os.path.basename(path), cfg['ngf'], size / 1024,
+                                                     time.time() - t0,
+                                                     ' '.join('%s=%.4f' % (k, losses[k]) for k in LOSS_NAMES)))
+        if args.verify:
+            worst = verify(path)
+            print('    verify: reloaded and re-ran; largest difference %.3g' % worst)
+    all_files = [os.path.join(args.out, n) for n in os.listdir(args.out)]
+    folder = sum(os.path.getsize(p) for p in all_files if os.path.isfile(p))
+    print('written %.2f MiB; fixture folder %s holds %.2f MiB' % (total / 2**20, args.out, folder / 2**20))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Creates (idempotently) the PyTorch reference environment at <repo>/.venv-torch
+# with torch, h5py and numpy from plain PyPI. Re-running is a no-op once the
+# imports work. Usage: Scripts/pytorch/setup_venv.sh [--force]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv-torch"
+PY="${PYTHON:-python3}"
+
+if [[ "${1:-}" != "--force" && -x "$VENV/bin/python" ]] && \
+   "$VENV/bin/python" -c 'import torch, h5py, numpy' 2>/dev/null; then
+  echo "setup_venv: $VENV is ready ($("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__)'))"
+  exit 0
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+start=$(date +%s)
+# Only plain PyPI is reachable: the default Linux torch wheel may pull CUDA
+# runtime wheels as dependencies. They are large but harmless on a CPU machine.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check torch h5py numpy
+end=$(date +%s)
+"$VENV/bin/python" -c 'import torch, h5py, numpy; print("torch", torch.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__)'
+echo "setup_venv: install took $((end - start)) s; venv size $(du -sh "$VENV" | cut -f1)"

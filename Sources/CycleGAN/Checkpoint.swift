@@ -1,0 +1,186 @@
+import Codecs
+import Foundation
+import Layers
+import Tensor
+
+/// Where a training run stands, saved with the weights so that `--continue_train` resumes exactly.
+public struct TrainingState: Equatable, Sendable {
+    /// Iterations finished in the whole run.
+    public var iteration: Int
+    /// The epoch under way (counted from epoch_count).
+    public var epoch: Int
+    /// Iterations finished within `epoch`.
+    public var epochIteration: Int
+    public var learningRate: Float
+
+    public init(iteration: Int, epoch: Int, epochIteration: Int, learningRate: Float) {
+        self.iteration = iteration
+        self.epoch = epoch
+        self.epochIteration = epochIteration
+        self.learningRate = learningRate
+    }
+}
+
+/// A checkpoint file (HDF5): groups `G_A`, `G_B`, `D_A`, `D_B` with one float32 dataset per state-dict key
+/// in PyTorch shape order, a root attribute `config` (the architecture as JSON, keys named as the flags),
+/// and for training checkpoints the full state: Adam moments and steps (`optimizer_G/m/G_A/…`),
+/// iteration, epoch, learning rate, both image pools and the generator state.
+public enum Checkpoint {
+    public static let format = "cyclegan-swift"
+    public static let formatVersion: Int64 = 1
+
+    // MARK: - Saving
+
+    /// Writes the networks (and, with a trainer, the training state) to a temporary file beside `path`,
+    /// then renames it into place: a crash never leaves a broken checkpoint where a good one was.
+    public static func save(_ model: CycleGANModel, trainer: Trainer? = nil, state: TrainingState? = nil,
+                            options: String? = nil, to path: String) throws {
+        let temporary = path + ".partial"
+        do {
+            let file = try HDF5File(path: temporary, mode: .create)
+            try file.setAttribute("format", string: format)
+            try file.setAttribute("format_version", int: formatVersion)
+            try file.setAttribute("config", string: try jsonString(model.config))
+            if let options { try file.setAttribute("options", string: options) }
+            for (name, net) in model.networks {
+                for (key, p) in net.stateEntries() { try file.write(p.value, at: "\(name)/\(key)") }
+            }
+            if let trainer, let state { try writeTrainingState(trainer, state, to: file) }
+            file.close()
+            try replace(path, with: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    private static func writeTrainingState(_ trainer: Trainer, _ state: TrainingState, to file: HDF5File) throws {
+        try file.setAttribute("iteration", int: Int64(state.iteration))
+        try file.setAttribute("epoch", int: Int64(state.epoch))
+        try file.setAttribute("epoch_iteration", int: Int64(state.epochIteration))
+        try file.setAttribute("lr", number: Double(state.learningRate))
+        for (name, adam, nets) in optimizers(trainer) {
+            try file.setAttribute("\(name)_step", int: Int64(adam.step))
+            for (i, entry) in optimizerKeys(nets).enumerated() {
+                try file.write(adam.m[i], at: "\(name)/m/\(entry)")
+                try file.write(adam.v[i], at: "\(name)/v/\(entry)")
+            }
+        }
+        for (name, pool) in [("pool_A", trainer.poolA), ("pool_B", trainer.poolB)] {
+            try file.setAttribute("\(name)_count", int: Int64(pool.images.count))
+            for (i, image) in pool.images.enumerated() { try file.write(image, at: "\(name)/\(i)") }
+        }
+        try file.writeInt64(trainer.rng.state.map { Int64(bitPattern: $0) }, shape: [4], at: "rng_state")
+    }
+
+    // MARK: - Loading
+
+    /// The architecture stored in a checkpoint.
+    public static func config(of file: HDF5File) throws -> NetworkConfig {
+        guard let json = try file.stringAttribute("config") else {
+            throw CodecError(path: file.path, message: "has no `config` attribute: it is not a checkpoint of this tool "
+                             + "(convert a PyTorch .pth with Scripts/pytorch/convert.py)")
+        }
+        do {
+            return try JSONDecoder().decode(NetworkConfig.self, from: Data(json.utf8))
+        } catch {
+            throw CodecError(path: file.path, message: "has an unreadable `config` attribute (\(error))")
+        }
+    }
+
+    /// Which of G_A, G_B, D_A, D_B the file holds.
+    public static func networkNames(in file: HDF5File) throws -> [String] {
+        let present = Set(try file.children(of: "/"))
+        return ["G_A", "G_B", "D_A", "D_B"].filter(present.contains)
+    }
+
+    /// Loads the weights of group `name` into `module`, checking that every key exists with its shape.
+    public static func load(_ module: Module, from file: HDF5File, group name: String) throws {
+        for (key, p) in module.stateEntries() {
+            let dataset = "\(name)/\(key)"
+            guard file.exists(dataset) else {
+                throw CodecError(path: file.path, message: "lacks \(dataset): it was saved for another architecture "
+                                 + "than its `config` attribute says (netG, ngf, norm, …)")
+            }
+            let t = try file.read(dataset)
+            guard t.count == p.value.count else {
+                throw CodecError(path: file.path, message: "has \(dataset) of shape \(t.shape) where the architecture "
+                                 + "needs \(p.value.shape): the file and its `config` disagree")
+            }
+            p.value = t.reshaped(p.value.shape)
+        }
+    }
+
+    /// A model built from the file's config with all four networks loaded.
+    public static func loadModel(from path: String) throws -> CycleGANModel {
+        let file = try HDF5File(path: path, mode: .read)
+        defer { file.close() }
+        let model = CycleGANModel(try config(of: file))
+        for (name, net) in model.networks { try load(net, from: file, group: name) }
+        return model
+    }
+
+    /// Restores the trainer's networks, optimizers, pools and generator; returns where training stood.
+    public static func restore(_ trainer: Trainer, from path: String) throws -> TrainingState {
+        let file = try HDF5File(path: path, mode: .read)
+        defer { file.close() }
+        let stored = try config(of: file)
+        guard stored == trainer.model.config else {
+            throw CodecError(path: path, message: "was saved with the architecture \(try jsonString(stored)), "
+                             + "not \(try jsonString(trainer.model.config)): resume with the run's own options")
+        }
+        for (name, net) in trainer.model.networks { try load(net, from: file, group: name) }
+        guard let iteration = try file.intAttribute("iteration"), let epoch = try file.intAttribute("epoch"),
+              let epochIteration = try file.intAttribute("epoch_iteration"), let lr = try file.numberAttribute("lr")
+        else {
+            throw CodecError(path: path, message: "holds weights only, no training state: it cannot be resumed "
+                             + "(start a new run, or use it with `cyclegan translate`)")
+        }
+        for (name, adam, nets) in optimizers(trainer) {
+            adam.step = Int(try file.intAttribute("\(name)_step") ?? 0)
+            for (i, entry) in optimizerKeys(nets).enumerated() {
+                adam.m[i] = try file.read("\(name)/m/\(entry)").reshaped(adam.m[i].shape)
+                adam.v[i] = try file.read("\(name)/v/\(entry)").reshaped(adam.v[i].shape)
+            }
+        }
+        trainer.poolA.images = try readPool("pool_A", file)
+        trainer.poolB.images = try readPool("pool_B", file)
+        trainer.rng = SeededGenerator(state: try file.readInt64("rng_state").map { UInt64(bitPattern: $0) })
+        let state = TrainingState(iteration: Int(iteration), epoch: Int(epoch), epochIteration: Int(epochIteration),
+                                  learningRate: Float(lr))
+        trainer.learningRate = state.learningRate
+        return state
+    }
+
+    private static func readPool(_ name: String, _ file: HDF5File) throws -> [Tensor] {
+        let count = Int(try file.intAttribute("\(name)_count") ?? 0)
+        return try (0..<count).map { try file.read("\(name)/\($0)") }
+    }
+
+    // MARK: - Helpers
+
+    /// The optimizers with their checkpoint names and the networks whose parameters they hold, in order.
+    private static func optimizers(_ t: Trainer) -> [(String, Adam, [(String, Module)])] {
+        let m = t.model
+        return [("optimizer_G", t.optimizerG, [("G_A", m.gA), ("G_B", m.gB)]),
+                ("optimizer_D", t.optimizerD, [("D_A", m.dA), ("D_B", m.dB)])]
+    }
+
+    /// "G_A/model.1.weight", … in the order the optimizer holds the parameters.
+    private static func optimizerKeys(_ nets: [(String, Module)]) -> [String] {
+        nets.flatMap { name, net in net.parameters(prefix: "").map { "\(name)/\($0.key)" } }
+    }
+
+    static func jsonString<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Renames `temporary` over `path` (atomic on one file system).
+    static func replace(_ path: String, with temporary: String) throws {
+        if rename(temporary, path) != 0 {
+            throw CodecError(path: path, message: "could not be written (rename failed: \(String(cString: strerror(errno))))")
+        }
+    }
+}

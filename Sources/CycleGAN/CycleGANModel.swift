@@ -1,0 +1,43 @@
+import Layers
+import Tensor
+
+/// The four networks of CycleGAN, named as the reference:
+/// G_A: A→B (paper G); G_B: B→A (paper F); D_A judges domain B (paper D_Y); D_B judges domain A (paper D_X).
+public final class CycleGANModel {
+    public let config: NetworkConfig
+    public let gA: ResnetGenerator
+    public let gB: ResnetGenerator
+    public let dA: PatchDiscriminator
+    public let dB: PatchDiscriminator
+
+    public init(_ config: NetworkConfig) {
+        self.config = config
+        gA = ResnetGenerator(config, inputNC: config.inputNC, outputNC: config.outputNC)
+        gB = ResnetGenerator(config, inputNC: config.outputNC, outputNC: config.inputNC)
+        dA = PatchDiscriminator(config, inputNC: config.outputNC)
+        dB = PatchDiscriminator(config, inputNC: config.inputNC)
+    }
+
+    /// The networks under their checkpoint group names, in the reference's order.
+    public var networks: [(name: String, module: Module)] {
+        [("G_A", gA), ("G_B", gB), ("D_A", dA), ("D_B", dB)]
+    }
+
+    public var generators: [Module] { [gA, gB] }
+    public var discriminators: [Module] { [dA, dB] }
+
+    /// Initialises all four networks as the reference (`init_weights`), in order G_A, G_B, D_A, D_B.
+    public func initialize(_ type: InitType = .normal, gain: Float = 0.02, using generator: inout SeededGenerator) {
+        for (_, net) in networks { net.initialize(type, gain: gain, using: &generator) }
+    }
+
+    /// The generator that translates in `direction`.
+    public func generator(_ direction: Direction) -> ResnetGenerator { direction == .AtoB ? gA : gB }
+}
+
+/// A translation direction: AtoB runs G_A, BtoA runs G_B.
+public enum Direction: String, Codable, CaseIterable, Sendable {
+    case AtoB, BtoA
+    /// The checkpoint group of the generator for this direction.
+    public var generatorName: String { self == .AtoB ? "G_A" : "G_B" }
+}

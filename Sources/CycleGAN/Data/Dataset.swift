@@ -1,0 +1,119 @@
+import Codecs
+import Dispatch
+import Foundation
+import Tensor
+
+/// Bad training or test data: one line naming the file or folder and what to do.
+public struct DataError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The image files of a folder and its subfolders (PNG and JPEG), sorted by path.
+public struct ImageFolder: Sendable {
+    public let path: String
+    public let files: [String]
+
+    /// Lists the images of `path`; a missing or empty folder is an error that says what to put there.
+    public static func scan(_ path: String, role: String) throws -> ImageFolder {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataError("\(path) does not exist: the \(role) images go in this folder (PNG or JPEG)")
+        }
+        let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
+            .filter { ImageFile.isImageFileName($0) }
+            .map { (path as NSString).appendingPathComponent($0) }
+            .sorted()
+        guard !files.isEmpty else {
+            throw DataError("\(path) holds no .png, .jpg or .jpeg images: put the \(role) images there")
+        }
+        return ImageFolder(path: path, files: files)
+    }
+}
+
+/// Decodes every file (in parallel) to check it before any training: an unreadable, corrupt or too small
+/// image stops here with its name. Returns the decoded images ([C, H, W] in [0, 1]) when `keep` is true.
+func decodeAll(_ files: [String], channels: Int, preprocess: PreprocessOptions, keep: Bool) throws -> [Tensor]? {
+    let results = UnsafeMutableBufferPointer<Result<Tensor?, Error>>.allocate(capacity: files.count)
+    defer { results.deallocate() }
+    let out = Unchecked(results)
+    DispatchQueue.concurrentPerform(iterations: min(2, files.count)) { worker in
+        for i in stride(from: worker, to: files.count, by: 2) {
+            let result: Result<Tensor?, Error> = Result {
+                let image = try ImageFile.read(files[i], channels: channels)
+                if let problem = preprocess.problem(height: image.shape[1], width: image.shape[2]) {
+                    throw DataError("\(files[i]) \(problem)")
+                }
+                return keep ? image : nil
+            }
+            (out.value.baseAddress! + i).initialize(to: result)
+        }
+    }
+    defer { results.baseAddress!.deinitialize(count: files.count) }
+    var images: [Tensor] = []
+    for r in results {
+        switch r {
+        case .success(let image): if let image { images.append(image) }
+        case .failure(let error): throw error
+        }
+    }
+    return keep ? images : nil
+}
+
+/// Two unpaired image sets (the reference's UnalignedDataset): an epoch visits max(|A|, |B|) positions;
+/// A follows a shuffled order, B is drawn at random. Every random choice is a pure function of
+/// (seed, epoch, position), so a resumed run sees exactly the batches an uninterrupted one would.
+public final class UnalignedDataset: @unchecked Sendable {
+    public let folderA: ImageFolder, folderB: ImageFolder
+    public let channelsA: Int, channelsB: Int
+    public let preprocess: PreprocessOptions
+    public let seed: UInt64
+    private let cacheA: [Tensor]?, cacheB: [Tensor]?
+
+    /// Decoded images are kept in memory when they take less than this.
+    public static let cacheBudgetBytes = 2_000_000_000
+
+    public init(folderA: ImageFolder, folderB: ImageFolder, channelsA: Int, channelsB: Int,
+                preprocess: PreprocessOptions, seed: UInt64) throws {
+        self.folderA = folderA; self.folderB = folderB
+        self.channelsA = channelsA; self.channelsB = channelsB
+        self.preprocess = preprocess
+        self.seed = seed
+        // Estimate decoded size from the first image; decode everything once anyway to check it.
+        let first = try ImageFile.size(folderA.files[0])
+        let estimate = (folderA.files.count * channelsA + folderB.files.count * channelsB) * first.width * first.height * 4
+        let keep = estimate < Self.cacheBudgetBytes
+        cacheA = try decodeAll(folderA.files, channels: channelsA, preprocess: preprocess, keep: keep)
+        cacheB = try decodeAll(folderB.files, channels: channelsB, preprocess: preprocess, keep: keep)
+    }
+
+    public var epochSize: Int { max(folderA.files.count, folderB.files.count) }
+
+    /// The order in which epoch `epoch` visits A.
+    func permutation(epoch: Int) -> [Int] {
+        var rng = SeededGenerator(seed: mix(seed, UInt64(epoch), 0))
+        var order = Array(0..<epochSize)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+        return order
+    }
+
+    /// The preprocessed pair at `position` of `epoch` given that epoch's permutation: ([C, h, w], [C, h, w]).
+    func sample(epoch: Int, position: Int, order: [Int]) throws -> (a: Tensor, b: Tensor, pathA: String, pathB: String) {
+        var rng = SeededGenerator(seed: mix(seed, UInt64(epoch), UInt64(position) + 1))
+        let ia = order[position] % folderA.files.count
+        let ib = rng.nextInt(below: folderB.files.count)
+        let a = try cacheA?[ia] ?? ImageFile.read(folderA.files[ia], channels: channelsA)
+        let b = try cacheB?[ib] ?? ImageFile.read(folderB.files[ib], channels: channelsB)
+        return (preprocess.apply(a, using: &rng), preprocess.apply(b, using: &rng), folderA.files[ia], folderB.files[ib])
+    }
+}
+
+/// Combines words into one seed (each step through SplitMix64's finaliser).
+func mix(_ words: UInt64...) -> UInt64 {
+    words.reduce(0x243F_6A88_85A3_08D3) { h, w in
+        var x = (h ^ w) &+ 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        return x ^ (x >> 31)
+    }
+}

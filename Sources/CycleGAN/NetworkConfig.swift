@@ -1,0 +1,52 @@
+import Layers
+
+/// `--netG`: the ResNet generator with 9 blocks (default, for 256×256) or 6 (for 128×128).
+public enum GeneratorKind: String, Codable, CaseIterable, Sendable {
+    case resnet_9blocks, resnet_6blocks
+    public var blocks: Int { self == .resnet_9blocks ? 9 : 6 }
+}
+
+/// `--netD`: `basic` is the 70×70 PatchGAN (n_layers 3); `n_layers` takes `--n_layers_D`.
+public enum DiscriminatorKind: String, Codable, CaseIterable, Sendable {
+    case basic, n_layers
+}
+
+/// The architecture options, saved as the `config` attribute of every checkpoint and in config.json,
+/// keys named as the reference's flags.
+public struct NetworkConfig: Codable, Equatable, Sendable {
+    public var netG: GeneratorKind = .resnet_9blocks
+    public var ngf = 64
+    public var netD: DiscriminatorKind = .basic
+    public var ndf = 64
+    public var nLayersD = 3
+    public var norm: NormKind = .instance
+    public var inputNC = 3
+    public var outputNC = 3
+
+    enum CodingKeys: String, CodingKey {
+        case netG, ngf, netD, ndf, nLayersD = "n_layers_D", norm, inputNC = "input_nc", outputNC = "output_nc"
+    }
+
+    public init(netG: GeneratorKind = .resnet_9blocks, ngf: Int = 64, netD: DiscriminatorKind = .basic, ndf: Int = 64,
+                nLayersD: Int = 3, norm: NormKind = .instance, inputNC: Int = 3, outputNC: Int = 3) {
+        self.netG = netG; self.ngf = ngf; self.netD = netD; self.ndf = ndf
+        self.nLayersD = nLayersD; self.norm = norm; self.inputNC = inputNC; self.outputNC = outputNC
+    }
+
+    /// Layers of the discriminator: 3 for `basic`, `n_layers_D` otherwise.
+    public var discriminatorLayers: Int { netD == .basic ? 3 : nLayersD }
+
+    /// Missing keys take the defaults (a config written by an older or other tool still loads).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = NetworkConfig()
+        netG = try c.decodeIfPresent(GeneratorKind.self, forKey: .netG) ?? d.netG
+        ngf = try c.decodeIfPresent(Int.self, forKey: .ngf) ?? d.ngf
+        netD = try c.decodeIfPresent(DiscriminatorKind.self, forKey: .netD) ?? d.netD
+        ndf = try c.decodeIfPresent(Int.self, forKey: .ndf) ?? d.ndf
+        nLayersD = try c.decodeIfPresent(Int.self, forKey: .nLayersD) ?? d.nLayersD
+        norm = try c.decodeIfPresent(NormKind.self, forKey: .norm) ?? d.norm
+        inputNC = try c.decodeIfPresent(Int.self, forKey: .inputNC) ?? d.inputNC
+        outputNC = try c.decodeIfPresent(Int.self, forKey: .outputNC) ?? d.outputNC
+    }
+}

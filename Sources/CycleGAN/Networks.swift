@@ -1,0 +1,150 @@
+import Layers
+import Tensor
+
+// The reference networks (models/networks.py). Keys are the indices of its nn.Sequential, so a
+// state dict maps one-to-one: `model.1.weight`, `model.10.conv_block.1.weight`, ….
+
+/// ResnetGenerator: c7s1-ngf, two stride-2 downsamplings, n residual blocks, two transposed-conv
+/// upsamplings, c7s1-nc, tanh. Height and width must be multiples of 4.
+public final class ResnetGenerator: Module {
+    let inConv: Conv2D, inNorm: Norm2D
+    let down: [(conv: Conv2D, norm: Norm2D)]
+    let blocks: [ResnetBlock]
+    let up: [(conv: ConvTranspose2D, norm: Norm2D)]
+    let outConv: Conv2D
+
+    public init(inputNC: Int, outputNC: Int, ngf: Int, norm: NormKind, blocks n: Int) {
+        let bias = norm.convolutionsHaveBias
+        inConv = Conv2D(inputNC, ngf, kernel: 7, bias: bias)
+        inNorm = Norm2D(norm, channels: ngf)
+        down = [1, 2].map { mult in
+            (Conv2D(ngf * mult, ngf * mult * 2, kernel: 3, stride: 2, padding: 1, bias: bias),
+             Norm2D(norm, channels: ngf * mult * 2))
+        }
+        blocks = (0..<n).map { _ in ResnetBlock(channels: ngf * 4, norm: norm) }
+        up = [4, 2].map { mult in
+            (ConvTranspose2D(ngf * mult, ngf * mult / 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, bias: bias),
+             Norm2D(norm, channels: ngf * mult / 2))
+        }
+        outConv = Conv2D(ngf, outputNC, kernel: 7, bias: true)
+    }
+
+    public convenience init(_ config: NetworkConfig, inputNC: Int, outputNC: Int) {
+        self.init(inputNC: inputNC, outputNC: outputNC, ngf: config.ngf, norm: config.norm, blocks: config.netG.blocks)
+    }
+
+    /// x [N, inputNC, H, W] in [−1, 1] → [N, outputNC, H, W] in [−1, 1]
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var h = relu(inNorm(inConv(reflectionPad(x, 3))))
+        for (conv, norm) in down { h = relu(norm(conv(h))) }
+        for block in blocks { h = block(h) }
+        for (conv, norm) in up { h = relu(norm(conv(h))) }
+        return tanh(outConv(reflectionPad(h, 3)))
+    }
+
+    /// Sequential indices: 0 pad, 1 conv, 2 norm, 3 relu, 4–9 downsampling, 10… blocks,
+    /// then per upsampling convT, norm, relu; then pad, conv, tanh.
+    var indexed: [(index: Int, module: Module)] {
+        let n = blocks.count
+        var list: [(Int, Module)] = [(1, inConv), (2, inNorm), (4, down[0].conv), (5, down[0].norm),
+                                     (7, down[1].conv), (8, down[1].norm)]
+        list += blocks.enumerated().map { (10 + $0.offset, $0.element as Module) }
+        list += [(10 + n, up[0].conv), (11 + n, up[0].norm), (13 + n, up[1].conv), (14 + n, up[1].norm),
+                 (17 + n, outConv)]
+        return list
+    }
+
+    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "model.\($0.index)")) }
+    }
+
+    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "model.\($0.index)")) }
+    }
+}
+
+/// x + (pad, conv3×3, norm, relu, pad, conv3×3, norm)(x). Keys `conv_block.1`, `.2`, `.5`, `.6`.
+public final class ResnetBlock: Module {
+    let conv1: Conv2D, norm1: Norm2D, conv2: Conv2D, norm2: Norm2D
+
+    public init(channels: Int, norm: NormKind) {
+        let bias = norm.convolutionsHaveBias
+        conv1 = Conv2D(channels, channels, kernel: 3, bias: bias)
+        norm1 = Norm2D(norm, channels: channels)
+        conv2 = Conv2D(channels, channels, kernel: 3, bias: bias)
+        norm2 = Norm2D(norm, channels: channels)
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let h = relu(norm1(conv1(reflectionPad(x, 1))))
+        return x + norm2(conv2(reflectionPad(h, 1)))
+    }
+
+    var indexed: [(index: Int, module: Module)] { [(1, conv1), (2, norm1), (5, conv2), (6, norm2)] }
+
+    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "conv_block.\($0.index)")) }
+    }
+
+    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "conv_block.\($0.index)")) }
+    }
+}
+
+/// NLayerDiscriminator (PatchGAN): conv4×4 s2 → lrelu; (n − 1) × [conv4×4 s2, norm, lrelu];
+/// conv4×4 s1, norm, lrelu; conv4×4 s1 → 1 channel of patch scores (logits).
+public final class PatchDiscriminator: Module {
+    let convs: [Conv2D]
+    let norms: [Norm2D?]
+
+    public init(inputNC: Int, ndf: Int, layers n: Int, norm: NormKind) {
+        let bias = norm.convolutionsHaveBias
+        var convs = [Conv2D(inputNC, ndf, kernel: 4, stride: 2, padding: 1, bias: true)]
+        var norms: [Norm2D?] = [nil]
+        var mult = 1
+        for i in 1...n {
+            let previous = mult
+            mult = min(1 << i, 8)
+            convs.append(Conv2D(ndf * previous, ndf * mult, kernel: 4, stride: i < n ? 2 : 1, padding: 1, bias: bias))
+            norms.append(Norm2D(norm, channels: ndf * mult))
+        }
+        convs.append(Conv2D(ndf * mult, 1, kernel: 4, stride: 1, padding: 1, bias: true))
+        norms.append(nil)
+        self.convs = convs
+        self.norms = norms
+    }
+
+    public convenience init(_ config: NetworkConfig, inputNC: Int) {
+        self.init(inputNC: inputNC, ndf: config.ndf, layers: config.discriminatorLayers, norm: config.norm)
+    }
+
+    /// x [N, C, H, W] → patch logits [N, 1, H', W']
+    public func callAsFunction(_ x: Variable) -> Variable {
+        var h = x
+        for (i, conv) in convs.enumerated() {
+            h = conv(h)
+            if let norm = norms[i] { h = norm(h) }
+            if i < convs.count - 1 { h = leakyRelu(h, slope: 0.2) }
+        }
+        return h
+    }
+
+    /// Sequential indices: conv 0, lrelu 1, then conv/norm/lrelu triples from 2, the last conv at 3n + 2.
+    var indexed: [(index: Int, module: Module)] {
+        var list: [(Int, Module)] = [(0, convs[0])]
+        for i in 1..<convs.count - 1 {
+            list.append((3 * i - 1, convs[i]))
+            list.append((3 * i, norms[i]!))
+        }
+        list.append((3 * (convs.count - 2) + 2, convs.last!))
+        return list
+    }
+
+    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "model.\($0.index)")) }
+    }
+
+    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
+        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "model.\($0.index)")) }
+    }
+}

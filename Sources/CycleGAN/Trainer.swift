@@ -1,0 +1,104 @@
+import Layers
+import Tensor
+
+/// The options of the method itself (the reference's defaults), separate from data and run options.
+public struct MethodOptions: Codable, Equatable, Sendable {
+    public var lambdaA: Float = 10
+    public var lambdaB: Float = 10
+    /// Identity loss weight, as a fraction of λ_A / λ_B (0.5 → 5·L1).
+    public var lambdaIdentity: Float = 0.5
+    public var ganMode: GANMode = .lsgan
+    public var poolSize = 50
+    public var lr: Float = 2e-4
+    public var beta1: Float = 0.5
+
+    public init() {}
+}
+
+/// The coordinator of one CycleGAN iteration (models/cycle_gan_model.py `optimize_parameters`):
+/// both cycles forward; a generator step with the discriminators frozen; a discriminator step on
+/// detached fakes drawn through the image pools. Values go in and come out; nothing is stashed.
+public final class Trainer {
+    public let model: CycleGANModel
+    public let options: MethodOptions
+    public let optimizerG: Adam
+    public let optimizerD: Adam
+    /// Pool of generated A images (fed to D_B) and of generated B images (fed to D_A).
+    public var poolA: ImagePool
+    public var poolB: ImagePool
+    /// Randomness of the pools; saved in checkpoints.
+    public var rng: SeededGenerator
+
+    public init(model: CycleGANModel, options: MethodOptions, rng: SeededGenerator) {
+        self.model = model
+        self.options = options
+        let params = { (nets: [Module]) in nets.flatMap { $0.parameters(prefix: "").map(\.parameter) } }
+        optimizerG = Adam(params(model.generators), learningRate: options.lr, beta1: options.beta1)
+        optimizerD = Adam(params(model.discriminators), learningRate: options.lr, beta1: options.beta1)
+        poolA = ImagePool(capacity: options.poolSize)
+        poolB = ImagePool(capacity: options.poolSize)
+        self.rng = rng
+    }
+
+    public var learningRate: Float {
+        get { optimizerG.learningRate }
+        set { optimizerG.learningRate = newValue; optimizerD.learningRate = newValue }
+    }
+
+    /// One iteration on a batch of A images and a batch of B images ([N, C, H, W] in [−1, 1]).
+    public func step(realA a: Tensor, realB b: Tensor) -> (Losses, Visuals) {
+        let (gA, gB, dA, dB) = (model.gA, model.gB, model.dA, model.dB)
+        let (lambdaA, lambdaB, lambdaIdt) = (options.lambdaA, options.lambdaB, options.lambdaIdentity)
+        let gan = options.ganMode
+        var losses = Losses()
+
+        // 1. Generators G_A and G_B, with D_A and D_B frozen (no weight gradients computed for them).
+        dA.setRequiresGrad(false); dB.setRequiresGrad(false)
+        gA.zeroGrad(); gB.zeroGrad()
+        let tape = Tape()
+        let realA = tape.constant(a), realB = tape.constant(b)
+        let fakeB = gA(realA), recA = gB(fakeB)
+        let fakeA = gB(realB), recB = gA(fakeA)
+        var idtA: Variable?, idtB: Variable?
+        var identity: [Variable] = []
+        if lambdaIdt > 0 {
+            let idtAOut = gA(realB), idtBOut = gB(realA)
+            let lossIdtA = (lambdaIdt * lambdaB) * l1Loss(idtAOut, realB)
+            let lossIdtB = (lambdaIdt * lambdaA) * l1Loss(idtBOut, realA)
+            losses.idt_A = lossIdtA.value.scalar
+            losses.idt_B = lossIdtB.value.scalar
+            (idtA, idtB) = (idtAOut, idtBOut)
+            identity = [lossIdtA, lossIdtB]
+        }
+        let lossGA = gan.loss(dA(fakeB), real: true)
+        let lossGB = gan.loss(dB(fakeA), real: true)
+        let cycleA = lambdaA * l1Loss(recA, realA)
+        let cycleB = lambdaB * l1Loss(recB, realB)
+        let lossG = ([lossGB, cycleA, cycleB] + identity).reduce(lossGA, +)
+        tape.backward(lossG)
+        optimizerG.update()
+        losses.G_A = lossGA.value.scalar; losses.G_B = lossGB.value.scalar
+        losses.cycle_A = cycleA.value.scalar; losses.cycle_B = cycleB.value.scalar
+
+        // 2. Discriminators on the fakes of this forward pass (before the G update), through the pools.
+        dA.setRequiresGrad(true); dB.setRequiresGrad(true)
+        dA.zeroGrad(); dB.zeroGrad()
+        let pooledB = poolB.query(fakeB.value, using: &rng)
+        let pooledA = poolA.query(fakeA.value, using: &rng)
+        let dTape = Tape()
+        let lossDA = discriminatorLoss(dA, real: dTape.constant(b), fake: dTape.constant(pooledB), gan)
+        let lossDB = discriminatorLoss(dB, real: dTape.constant(a), fake: dTape.constant(pooledA), gan)
+        dTape.backward(lossDA + lossDB)
+        optimizerD.update()
+        losses.D_A = lossDA.value.scalar; losses.D_B = lossDB.value.scalar
+
+        let visuals = Visuals(realA: a, fakeB: fakeB.value, recA: recA.value, idtB: idtB?.value,
+                              realB: b, fakeA: fakeA.value, recB: recB.value, idtA: idtA?.value)
+        return (losses, visuals)
+    }
+
+    /// ½ · (GAN(D(real), real) + GAN(D(fake), fake))
+    private func discriminatorLoss(_ d: PatchDiscriminator, real: Variable, fake: Variable, _ gan: GANMode) -> Variable {
+        0.5 * (gan.loss(d(real), real: true) + gan.loss(d(fake), real: false))
+    }
+}

@@ -1,0 +1,185 @@
+import Codecs
+import Dispatch
+import Foundation
+import Layers
+import Tensor
+
+/// A training run and its folder `Runs/NAME/`: config.json, losses.csv, checkpoints/, samples/.
+/// Checks all input before training, resumes with `continue_train`, and saves `latest.h5` on the way out
+/// (also on Ctrl-C).
+public final class TrainingRun {
+    public let config: TrainConfig
+    /// Where progress lines go (the terminal by default).
+    public var log: (String) -> Void = { print($0) }
+
+    public init(_ config: TrainConfig) { self.config = config }
+
+    public static let csvHeader = ["iteration", "epoch"] + Losses.names + ["lr", "seconds_per_iter"]
+
+    public var folder: String { config.runFolder }
+    var checkpoints: String { (folder as NSString).appendingPathComponent("checkpoints") }
+    var samples: String { (folder as NSString).appendingPathComponent("samples") }
+    var csvPath: String { (folder as NSString).appendingPathComponent("losses.csv") }
+    public var latestCheckpoint: String { (checkpoints as NSString).appendingPathComponent("latest.h5") }
+
+    /// Trains to the end (or to max_iterations); returns the last training state.
+    @discardableResult
+    public func run() throws -> TrainingState {
+        let c = config
+        if let problem = c.problems().first { throw DataError(problem) }
+        let fm = FileManager.default
+
+        // 1. Everything the user gave is checked before anything is written.
+        let root = c.dataroot
+        let folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("trainA"), role: "domain A training")
+        let folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("trainB"), role: "domain B training")
+        log("Checking \(folderA.files.count) images in \(folderA.path) and \(folderB.files.count) in \(folderB.path)…")
+        let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.inputNC, channelsB: c.outputNC,
+                                           preprocess: c.preprocessOptions, seed: c.seed)
+        if c.continueTrain {
+            guard fm.fileExists(atPath: latestCheckpoint) else {
+                throw DataError("\(latestCheckpoint) does not exist: --continue_train resumes a run that saved a checkpoint; "
+                                + "check --name and --runs_dir, or start without --continue_train")
+            }
+        } else if fm.fileExists(atPath: csvPath) || fm.fileExists(atPath: latestCheckpoint) {
+            throw DataError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
+        }
+
+        // 2. Networks, optimizers and pools: new from the seed, or restored.
+        var rng = SeededGenerator(seed: c.seed)
+        let model = CycleGANModel(c.network)
+        model.initialize(c.initType, gain: c.initGain, using: &rng)
+        let trainer = Trainer(model: model, options: c.method, rng: SeededGenerator(seed: mix(c.seed, 0x706F6F6C)))
+        var state = TrainingState(iteration: 0, epoch: c.epochCount, epochIteration: 0,
+                                  learningRate: c.lr * c.schedule.factor(epoch: c.epochCount))
+        if c.continueTrain {
+            state = try Checkpoint.restore(trainer, from: latestCheckpoint)
+            log("Resuming \(folder) at iteration \(state.iteration) (epoch \(state.epoch), lr \(state.learningRate))")
+        }
+        trainer.learningRate = state.learningRate
+
+        // 3. The run folder.
+        for dir in [folder, checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try writeAtomically(try prettyJSON(c), to: (folder as NSString).appendingPathComponent("config.json"))
+        let csv = try LossLog(path: csvPath, header: Self.csvHeader, keepingRowsThrough: state.iteration)
+        let options = try Checkpoint.jsonString(c)
+        let save = { (path: String) in try Checkpoint.save(model, trainer: trainer, state: state, options: options, to: path) }
+
+        // 4. The loop.
+        let loader = BatchLoader(dataset: dataset, batchSize: c.batchSize, start: (state.epoch, state.epochIteration),
+                                 lastEpoch: c.lastEpoch)
+        defer { loader.stop() }
+        let interrupt = InterruptFlag()
+        let perEpoch = loader.iterationsPerEpoch
+        let totalIterations = (c.lastEpoch - c.epochCount + 1) * perEpoch
+        let endIteration = c.maxIterations > 0 ? min(totalIterations, c.maxIterations) : totalIterations
+        log("Training \(folder): \(perEpoch) iterations per epoch, epochs \(state.epoch)…\(c.lastEpoch), "
+            + "\(c.netG.rawValue) ngf \(c.ngf), \(c.netD.rawValue) ndf \(c.ndf), \(c.preprocess.rawValue) \(c.cropSize)")
+        var clock = Date(), iterationsSinceLog = 0, secondsPerIteration = 0.0
+        while state.iteration < endIteration, let batch = try loader.next() {
+            if batch.epoch != state.epoch {   // a new epoch: the schedule steps once per finished epoch
+                state.epoch = batch.epoch
+                state.epochIteration = 0
+                state.learningRate = c.lr * c.schedule.factor(epoch: state.epoch)
+                trainer.learningRate = state.learningRate
+            }
+            let (losses, visuals) = trainer.step(realA: batch.realA, realB: batch.realB)
+            state.iteration += 1
+            state.epochIteration += 1
+            iterationsSinceLog += 1
+
+            if state.iteration % c.printFreq == 0 || state.iteration == endIteration {
+                secondsPerIteration = Date().timeIntervalSince(clock) / Double(iterationsSinceLog)
+                clock = Date(); iterationsSinceLog = 0
+                try csv.append([Double(state.iteration), Double(state.epoch)] + losses.values.map(Double.init)
+                               + [Double(state.learningRate), secondsPerIteration])
+                log(progressLine(state, losses, perEpoch: perEpoch, secondsPerIteration: secondsPerIteration,
+                                 remaining: endIteration - state.iteration))
+            }
+            if state.iteration % c.displayFreq == 0 {
+                let name = String(format: "iter_%07d.png", state.iteration)
+                try ImageFile.writePNG(sampleGrid(visuals), to: (samples as NSString).appendingPathComponent(name))
+            }
+            let epochDone = state.epochIteration == perEpoch
+            if epochDone && (state.epoch - c.epochCount + 1) % c.saveEpochFreq == 0 {
+                try save((checkpoints as NSString).appendingPathComponent("epoch_\(state.epoch).h5"))
+            }
+            if epochDone {   // the saved state points at the start of the next epoch
+                state.epoch += 1
+                state.epochIteration = 0
+                state.learningRate = c.lr * c.schedule.factor(epoch: min(state.epoch, c.lastEpoch))
+                trainer.learningRate = state.learningRate
+            }
+            if state.iteration % c.saveLatestFreq == 0 { try save(latestCheckpoint) }
+            if interrupt.isSet {
+                try save(latestCheckpoint)
+                log("Interrupted: saved \(latestCheckpoint) at iteration \(state.iteration); resume with --continue_train")
+                throw InterruptedError()
+            }
+        }
+        try save(latestCheckpoint)
+        log("Done: \(state.iteration) iterations. Checkpoint \(latestCheckpoint), losses \(csvPath), samples in \(samples)/")
+        return state
+    }
+
+    private func progressLine(_ s: TrainingState, _ l: Losses, perEpoch: Int, secondsPerIteration: Double,
+                              remaining: Int) -> String {
+        let values = Swift.zip(Losses.names, l.values).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: " ")
+        return String(format: "epoch %d/%d  iter %d (%d/%d)  %@  lr %.2e  %.3f s/it  %@ left",
+                      s.epoch, config.lastEpoch, s.iteration, s.epochIteration == 0 ? perEpoch : s.epochIteration, perEpoch,
+                      values, s.learningRate, secondsPerIteration, formatDuration(Double(remaining) * secondsPerIteration))
+    }
+}
+
+/// Thrown after Ctrl-C once latest.h5 is saved.
+public struct InterruptedError: Error, CustomStringConvertible {
+    public var description: String { "interrupted" }
+}
+
+/// Set by SIGINT (Ctrl-C) so the loop can save before it stops; a second Ctrl-C ends the process at once.
+final class InterruptFlag: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+    private let lock = NSLock()
+    private var set = false
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            lock.lock(); defer { lock.unlock() }
+            if set { exit(130) }
+            set = true
+            FileHandle.standardError.write(Data("\nStopping after this iteration (Ctrl-C again to quit now)…\n".utf8))
+        }
+        source.resume()
+    }
+
+    deinit {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+}
+
+/// "1h 02m", "3m 20s", "12s"
+public func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite && seconds >= 0 else { return "?" }
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return String(format: "%dh %02dm", s / 3600, s % 3600 / 60) }
+    if s >= 60 { return String(format: "%dm %02ds", s / 60, s % 60) }
+    return "\(s)s"
+}
+
+func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}
+
+/// Writes through a temporary file and a rename: readers never see a half-written file.
+func writeAtomically(_ text: String, to path: String) throws {
+    let temporary = path + ".partial"
+    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+    try Checkpoint.replace(path, with: temporary)
+}

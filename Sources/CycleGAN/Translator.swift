@@ -1,0 +1,57 @@
+import Codecs
+import Foundation
+import Layers
+import Tensor
+
+/// Translates images with one generator of a checkpoint: G_A for AtoB, G_B for BtoA.
+/// A file holding only that generator (e.g. converted from an official pretrained model) is enough.
+public final class Translator {
+    public let direction: Direction
+    public let generator: ResnetGenerator
+    public let inputChannels: Int
+    public let outputChannels: Int
+
+    public init(checkpoint path: String, direction: Direction) throws {
+        let file = try HDF5File(path: path, mode: .read)
+        defer { file.close() }
+        let config = try Checkpoint.config(of: file)
+        let name = direction.generatorName
+        guard try Checkpoint.networkNames(in: file).contains(name) else {
+            let other: Direction = direction == .AtoB ? .BtoA : .AtoB
+            throw CodecError(path: path, message: "holds no \(name), which --direction \(direction.rawValue) needs"
+                             + " (it translates \(other.rawValue) only: pass --direction \(other.rawValue))")
+        }
+        self.direction = direction
+        (inputChannels, outputChannels) = direction == .AtoB ? (config.inputNC, config.outputNC)
+                                                             : (config.outputNC, config.inputNC)
+        generator = ResnetGenerator(config, inputNC: inputChannels, outputNC: outputChannels)
+        try Checkpoint.load(generator, from: file, group: name)
+        generator.setRequiresGrad(false)   // inference: the tape records nothing
+    }
+
+    /// image [C, H, W] in [0, 1] (C = inputChannels) → [outputChannels, H, W] in [0, 1]. Sides that are not
+    /// multiples of 4 are padded (edge pixels repeated) for the network and cropped back.
+    public func translate(_ image: Tensor) -> Tensor {
+        let (H, W) = (image.shape[1], image.shape[2])
+        let (H4, W4) = ((H + 3) / 4 * 4, (W + 3) / 4 * 4)
+        let padded = padEdges(image, height: H4, width: W4).map { $0 * 2 - 1 }
+        let tape = Tape()
+        let out = generator(tape.constant(padded.reshaped([1] + padded.shape))).value
+        let cropped = crop(out.reshaped(Array(out.shape.dropFirst())), top: 0, left: 0, height: H, width: W)
+        return cropped.map { min(max(($0 + 1) / 2, 0), 1) }
+    }
+}
+
+/// image [C, H, W] → [C, height, width], the last row and column repeated.
+func padEdges(_ image: Tensor, height: Int, width: Int) -> Tensor {
+    let (C, H, W) = (image.shape[0], image.shape[1], image.shape[2])
+    if H == height && W == width { return image }
+    var out = Tensor(uninitializedShape: [C, height, width])
+    image.withUnsafeBufferPointer { src in
+    out.withUnsafeMutableBufferPointer { dst in
+        for c in 0..<C { for y in 0..<height { for x in 0..<width {
+            dst[(c * height + y) * width + x] = src[(c * H + min(y, H - 1)) * W + min(x, W - 1)]
+        }}}
+    }}
+    return out
+}

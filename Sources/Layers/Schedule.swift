@@ -1,0 +1,42 @@
+import Foundation
+
+/// The `--lr_policy` choices of the reference, as a factor of the initial learning rate per epoch.
+public enum LRPolicy: String, Codable, CaseIterable, Sendable {
+    /// constant for n_epochs, then linearly to 0 over n_epochs_decay
+    case linear
+    /// × 0.1 every lr_decay_iters epochs
+    case step
+    /// cosine annealing to 0 over n_epochs (CosineAnnealingLR, T_max = n_epochs)
+    case cosine
+}
+
+public struct LRSchedule: Codable, Sendable, Equatable {
+    public var policy: LRPolicy
+    public var nEpochs: Int
+    public var nEpochsDecay: Int
+    public var epochCount: Int
+    public var decayIters: Int
+
+    public init(policy: LRPolicy, nEpochs: Int, nEpochsDecay: Int, epochCount: Int = 1, decayIters: Int = 50) {
+        self.policy = policy
+        self.nEpochs = nEpochs
+        self.nEpochsDecay = nEpochsDecay
+        self.epochCount = epochCount
+        self.decayIters = decayIters
+    }
+
+    /// The learning-rate factor during `epoch` (counted from `epochCount`, as the reference's loop):
+    /// the scheduler has stepped once per finished epoch, so the first n_epochs run at the full rate.
+    /// linear: 1 − max(0, e + epoch_count − n_epochs) / (n_epochs_decay + 1), e = epochs finished.
+    public func factor(epoch: Int) -> Float {
+        let finished = epoch - epochCount
+        switch policy {
+        case .linear:
+            return 1 - Float(max(0, finished + epochCount - nEpochs)) / Float(nEpochsDecay + 1)
+        case .step:
+            return Float(Foundation.pow(0.1, Double(finished / max(decayIters, 1))))
+        case .cosine:
+            return Float((1 + Foundation.cos(Double.pi * Double(finished) / Double(max(nEpochs, 1)))) / 2)
+        }
+    }
+}

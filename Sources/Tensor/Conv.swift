@@ -1,0 +1,259 @@
+// Convolution and transposed convolution: im2col / col2im + one `sgemm` per image.
+// Transposed convolution is the adjoint of convolution: its forward is conv's input-gradient path.
+
+/// The geometry of a 2-D convolution from an image [C, H, W] to outputs [·, Ho, Wo]
+/// (square kernel k, stride s, zero padding p), as in PyTorch's Conv2d.
+public struct ConvGeometry: Equatable, Sendable {
+    public let channels: Int, height: Int, width: Int
+    public let kernel: Int, stride: Int, padding: Int
+    public let outHeight: Int, outWidth: Int
+
+    public init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
+        self.channels = channels; self.height = height; self.width = width
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        outHeight = (height + 2 * padding - kernel) / stride + 1
+        outWidth = (width + 2 * padding - kernel) / stride + 1
+        precondition(outHeight > 0 && outWidth > 0,
+                     "a \(kernel)×\(kernel) convolution does not fit a \(height)×\(width) input with padding \(padding)")
+    }
+
+    /// Rows of the column matrix: C·k·k, ordered (c, ky, kx) like a PyTorch weight [Cout, C, k, k].
+    @inlinable public var patchSize: Int { channels * kernel * kernel }
+    /// Columns of the column matrix: Ho·Wo.
+    @inlinable public var outPixels: Int { outHeight * outWidth }
+}
+
+// MARK: - im2col / col2im
+
+/// image [C, H, W] → columns [C·k·k, Ho·Wo], zero outside the image.
+public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
+    let im = Unchecked(image), out = Unchecked(cols)
+    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
+        for c in channels { im2colChannel(im.value, g, c, out.value) }
+    }
+}
+
+@inline(__always)
+private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int,
+                           _ cols: UnsafeMutablePointer<Float>) {
+    let k = g.kernel, s = g.stride, p = g.padding, H = g.height, W = g.width
+    let Ho = g.outHeight, Wo = g.outWidth, P = g.outPixels
+    let plane = image + c &* H &* W
+    for ky in 0..<k {
+        for kx in 0..<k {
+            let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
+            // Output columns whose input column ix = ox·s − p + kx lies inside [0, W).
+            let oxLo = max(0, (p &- kx &+ s &- 1) / s)
+            let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)   // exclusive
+            for oy in 0..<Ho {
+                let dst = row + oy &* Wo
+                let iy = oy &* s &- p &+ ky
+                if iy < 0 || iy >= H || oxLo >= oxHi {
+                    dst.update(repeating: 0, count: Wo)
+                    continue
+                }
+                if oxLo > 0 { dst.update(repeating: 0, count: oxLo) }
+                if oxHi < Wo { (dst + oxHi).update(repeating: 0, count: Wo &- oxHi) }
+                let src = plane + (iy &* W &- p &+ kx)
+                if s == 1 {
+                    (dst + oxLo).update(from: src + oxLo, count: oxHi &- oxLo)
+                } else {
+                    for ox in oxLo..<oxHi { dst[ox] = src[ox &* s] }
+                }
+            }
+        }
+    }
+}
+
+/// columns [C·k·k, Ho·Wo] → image [C, H, W], summing overlaps (the adjoint of `im2col`).
+/// The image is overwritten, not accumulated into.
+public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
+    let src = Unchecked(cols), im = Unchecked(image)
+    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
+        for c in channels { col2imChannel(src.value, g, c, im.value) }
+    }
+}
+
+@inline(__always)
+private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int,
+                           _ image: UnsafeMutablePointer<Float>) {
+    let k = g.kernel, s = g.stride, p = g.padding, H = g.height, W = g.width
+    let Ho = g.outHeight, Wo = g.outWidth, P = g.outPixels
+    let plane = image + c &* H &* W
+    plane.update(repeating: 0, count: H &* W)
+    for ky in 0..<k {
+        for kx in 0..<k {
+            let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
+            let oxLo = max(0, (p &- kx &+ s &- 1) / s)
+            let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)
+            if oxLo >= oxHi { continue }
+            for oy in 0..<Ho {
+                let iy = oy &* s &- p &+ ky
+                if iy < 0 || iy >= H { continue }
+                let src = row + oy &* Wo
+                let dst = plane + (iy &* W &- p &+ kx)
+                if s == 1 {
+                    for ox in oxLo..<oxHi { dst[ox] += src[ox] }
+                } else {
+                    for ox in oxLo..<oxHi { dst[ox &* s] += src[ox] }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Convolution
+
+/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo]
+public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
+    precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
+    let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
+    var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
+    var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
+    x.withUnsafeBufferPointer { xp in
+    weight.withUnsafeBufferPointer { wp in
+    y.withUnsafeMutableBufferPointer { yp in
+    cols.withUnsafeMutableBufferPointer { cp in
+        for i in 0..<N {
+            im2col(xp.baseAddress! + i * x.c * x.h * x.w, g, into: cp.baseAddress!)
+            sgemm(m: Cout, n: g.outPixels, k: g.patchSize, a: wp.baseAddress!, b: cp.baseAddress!,
+                  c: yp.baseAddress! + i * Cout * g.outPixels)
+        }
+    }}}}
+    if let bias { addChannelBias(&y, bias) }
+    return y
+}
+
+/// The gradients of `conv2dForward` that are asked for (nil where not needed).
+/// dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
+public func conv2dBackward(
+    _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int,
+    needInput: Bool, needWeight: Bool, needBias: Bool
+) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
+    let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
+    let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
+    var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
+    var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
+    var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
+    let P = g.outPixels, K = g.patchSize, imageSize = x.c * x.h * x.w
+    dOutput.withUnsafeBufferPointer { dyp in
+    cols.withUnsafeMutableBufferPointer { cp in
+        for i in 0..<N {
+            let dy = dyp.baseAddress! + i * Cout * P
+            if needWeight {
+                x.withUnsafeBufferPointer { im2col($0.baseAddress! + i * imageSize, g, into: cp.baseAddress!) }
+                dWeight!.withUnsafeMutableBufferPointer { dwp in
+                    sgemm(transB: true, m: Cout, n: K, k: P, a: dy, b: cp.baseAddress!, beta: 1, c: dwp.baseAddress!)
+                }
+            }
+            if needInput {
+                weight.withUnsafeBufferPointer { wp in
+                    sgemm(transA: true, m: K, n: P, k: Cout, a: wp.baseAddress!, b: dy, c: cp.baseAddress!)
+                }
+                dInput!.withUnsafeMutableBufferPointer { dxp in
+                    col2im(cp.baseAddress!, g, into: dxp.baseAddress! + i * imageSize)
+                }
+            }
+        }
+    }}
+    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+}
+
+// MARK: - Transposed convolution
+
+/// The output size of a transposed convolution, as PyTorch's ConvTranspose2d.
+public func convTransposeOutputSize(_ input: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int) -> Int {
+    (input - 1) * stride - 2 * padding + kernel + outputPadding
+}
+
+/// x [N, Cin, H, W], weight [Cin, Cout, k, k], bias [Cout]? → [N, Cout, Ho, Wo] with
+/// Ho = (H − 1)·s − 2p + k + outputPadding. The adjoint of a convolution [Cout, Ho, Wo] → [Cin, H, W].
+public func convTranspose2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
+                                   outputPadding: Int) -> Tensor {
+    let (N, Cin, Cout, k) = (x.n, x.c, weight.shape[1], weight.shape[2])
+    precondition(weight.shape[0] == Cin, "transposed conv weight \(weight.shape) does not take \(Cin) channels")
+    let Ho = convTransposeOutputSize(x.h, kernel: k, stride: stride, padding: padding, outputPadding: outputPadding)
+    let Wo = convTransposeOutputSize(x.w, kernel: k, stride: stride, padding: padding, outputPadding: outputPadding)
+    let g = ConvGeometry(channels: Cout, height: Ho, width: Wo, kernel: k, stride: stride, padding: padding)
+    precondition(g.outHeight == x.h && g.outWidth == x.w, "inconsistent transposed convolution geometry")
+    var y = Tensor(uninitializedShape: [N, Cout, Ho, Wo])
+    var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
+    x.withUnsafeBufferPointer { xp in
+    weight.withUnsafeBufferPointer { wp in
+    y.withUnsafeMutableBufferPointer { yp in
+    cols.withUnsafeMutableBufferPointer { cp in
+        for i in 0..<N {
+            sgemm(transA: true, m: g.patchSize, n: g.outPixels, k: Cin, a: wp.baseAddress!,
+                  b: xp.baseAddress! + i * Cin * g.outPixels, c: cp.baseAddress!)
+            col2im(cp.baseAddress!, g, into: yp.baseAddress! + i * Cout * Ho * Wo)
+        }
+    }}}}
+    if let bias { addChannelBias(&y, bias) }
+    return y
+}
+
+/// dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cin, Cout, k, k], dBias [Cout].
+public func convTranspose2dBackward(
+    _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int,
+    needInput: Bool, needWeight: Bool, needBias: Bool
+) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
+    let (N, Cin, Cout, k) = (x.n, x.c, weight.shape[1], weight.shape[2])
+    let g = ConvGeometry(channels: Cout, height: dOutput.h, width: dOutput.w, kernel: k, stride: stride,
+                         padding: padding)
+    let P = g.outPixels, K = g.patchSize, outSize = Cout * dOutput.h * dOutput.w
+    var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
+    var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
+    if needInput || needWeight {
+        var cols = Tensor(uninitializedShape: [K, P])
+        dOutput.withUnsafeBufferPointer { dyp in
+        cols.withUnsafeMutableBufferPointer { cp in
+            for i in 0..<N {
+                im2col(dyp.baseAddress! + i * outSize, g, into: cp.baseAddress!)
+                if needInput {
+                    weight.withUnsafeBufferPointer { wp in
+                    dInput!.withUnsafeMutableBufferPointer { dxp in
+                        sgemm(m: Cin, n: P, k: K, a: wp.baseAddress!, b: cp.baseAddress!,
+                              c: dxp.baseAddress! + i * Cin * P)
+                    }}
+                }
+                if needWeight {
+                    x.withUnsafeBufferPointer { xp in
+                    dWeight!.withUnsafeMutableBufferPointer { dwp in
+                        sgemm(transB: true, m: Cin, n: K, k: P, a: xp.baseAddress! + i * Cin * P,
+                              b: cp.baseAddress!, beta: 1, c: dwp.baseAddress!)
+                    }}
+                }
+            }
+        }}
+    }
+    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+}
+
+// MARK: - Bias helpers
+
+/// y[n, c, :, :] += bias[c]
+func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
+    let (N, C, HW) = (y.n, y.c, y.h * y.w)
+    precondition(bias.count == C, "bias of \(bias.count) values for \(C) channels")
+    bias.withUnsafeBufferPointer { bp in
+    y.withUnsafeMutableBufferPointer { yp in
+        for i in 0..<N * C {
+            let b = bp[i % C], row = yp.baseAddress! + i * HW
+            for j in 0..<HW { row[j] += b }
+        }
+    }}
+}
+
+/// Σ over n, h, w of t[n, c, h, w] → [C]
+public func channelSums(_ t: Tensor) -> Tensor {
+    let (N, C, HW) = (t.n, t.c, t.h * t.w)
+    var out = Tensor(shape: [C])
+    t.withUnsafeBufferPointer { tp in
+    out.withUnsafeMutableBufferPointer { op in
+        for i in 0..<N * C {
+            op[i % C] += sum(UnsafeBufferPointer(rebasing: tp[i * HW ..< (i + 1) * HW]))
+        }
+    }}
+    return out
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+// Differentiable ops: each computes its value with a kernel and records a pullback that calls the
+// matching backward kernel, asking only for the gradients that are wanted.
+
+// MARK: - Convolutions
+
+/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding)
+public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
+    let y = conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    let (xv, wv) = (x.value, weight.value)
+    return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
+        let g = conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
+                               needInput: wanted[0], needWeight: wanted[1],
+                               needBias: wanted.count > 2 && wanted[2])
+        return [g.dInput, g.dWeight, g.dBias]
+    }
+}
+
+/// x [N, Cin, H, W], weight [Cin, Cout, k, k], bias [Cout]? → [N, Cout, (H−1)s − 2p + k + op, …]
+public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0) -> Variable {
+    let y = convTranspose2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride,
+                                   padding: padding, outputPadding: outputPadding)
+    let (xv, wv) = (x.value, weight.value)
+    return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
+        let g = convTranspose2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
+                                        needInput: wanted[0], needWeight: wanted[1],
+                                        needBias: wanted.count > 2 && wanted[2])
+        return [g.dInput, g.dWeight, g.dBias]
+    }
+}
+
+// MARK: - Padding and normalisation
+
+/// x [N, C, H, W] → [N, C, H + 2p, W + 2p], mirrored at the edges
+public func reflectionPad(_ x: Variable, _ padding: Int) -> Variable {
+    let y = reflectionPadForward(x.value, padding: padding)
+    return x.tape.record(y, inputs: [x]) { dy, _ in [reflectionPadBackward(dy, padding: padding)] }
+}
+
+/// Zero mean, unit variance per group (no affine part); also returns the statistics (for running stats).
+public func normalize(_ x: Variable, groups: NormGroups, eps: Float = 1e-5) -> (Variable, NormStats) {
+    let (y, stats) = normalizeForward(x.value, groups: groups, eps: eps)
+    let out = x.tape.record(y, inputs: [x]) { dy, _ in
+        [normalizeBackward(dy, output: y, stats: stats, groups: groups)]
+    }
+    return (out, stats)
+}
+
+/// InstanceNorm2d(affine: false): x [N, C, H, W] → same shape
+public func instanceNorm(_ x: Variable, eps: Float = 1e-5) -> Variable {
+    normalize(x, groups: .instance, eps: eps).0
+}
+
+/// y = x · scale[c] + shift[c]
+public func channelAffine(_ x: Variable, scale: Variable, shift: Variable) -> Variable {
+    let y = channelAffineForward(x.value, scale: scale.value, shift: shift.value)
+    let (xv, sv) = (x.value, scale.value)
+    return x.tape.record(y, inputs: [x, scale, shift]) { dy, _ in
+        let g = channelAffineBackward(dy, input: xv, scale: sv)
+        return [g.dInput, g.dScale, g.dShift]
+    }
+}
+
+// MARK: - Activations
+
+public func relu(_ x: Variable) -> Variable {
+    let y = reluForward(x.value)
+    return x.tape.record(y, inputs: [x]) { dy, _ in [reluBackward(dy, output: y)] }
+}
+
+public func leakyRelu(_ x: Variable, slope: Float = 0.2) -> Variable {
+    let y = leakyReluForward(x.value, slope: slope)
+    return x.tape.record(y, inputs: [x]) { dy, _ in [leakyReluBackward(dy, output: y, slope: slope)] }
+}
+
+public func tanh(_ x: Variable) -> Variable {
+    let y = tanhForward(x.value)
+    return x.tape.record(y, inputs: [x]) { dy, _ in [tanhBackward(dy, output: y)] }
+}
+
+// MARK: - Arithmetic
+
+/// a + b, same shapes
+public func + (a: Variable, b: Variable) -> Variable {
+    a.tape.record(a.value + b.value, inputs: [a, b]) { dy, _ in [dy, dy] }
+}
+
+/// s · a
+public func * (s: Float, a: Variable) -> Variable {
+    a.tape.record(a.value * s, inputs: [a]) { dy, _ in [dy * s] }
+}
+
+/// The mean of all elements → [1]
+public func mean(_ x: Variable) -> Variable {
+    let shape = x.shape, n = Float(x.value.count)
+    return x.tape.record(Tensor(x.value.mean()), inputs: [x]) { dy, _ in
+        [Tensor(shape: shape, repeating: dy.scalar / n)]
+    }
+}
+
+// MARK: - Losses (means over all elements, as PyTorch's default reduction)
+
+/// mean |x − y| → [1]; d/dx = sign(x − y) / n (sign 0 at 0, as PyTorch)
+public func l1Loss(_ x: Variable, _ y: Variable) -> Variable {
+    let diff = x.value - y.value, n = Float(diff.count)
+    let loss = diff.withUnsafeBufferPointer { d in
+        var s = 0.0
+        var start = 0
+        while start < d.count {
+            let end = min(start + 4096, d.count)
+            var block: Float = 0
+            for i in start..<end { block += abs(d[i]) }
+            s += Double(block)
+            start = end
+        }
+        return Float(s / Double(n))
+    }
+    return x.tape.record(Tensor(loss), inputs: [x, y]) { dLoss, wanted in
+        let scale = dLoss.scalar / n
+        let dx = diff.map { $0 > 0 ? scale : ($0 < 0 ? -scale : 0) }
+        return [wanted[0] ? dx : nil, wanted[1] ? dx * -1 : nil]
+    }
+}
+
+/// mean (x − target)² → [1]
+public func mseLoss(_ x: Variable, target: Float) -> Variable {
+    let diff = x.value.map { $0 - target }, n = Float(diff.count)
+    let loss = diff.withUnsafeBufferPointer { Float(dot($0, $0) / Double(n)) }
+    return x.tape.record(Tensor(loss), inputs: [x]) { dLoss, _ in [diff * (2 * dLoss.scalar / n)] }
+}
+
+/// mean of BCEWithLogits(x, target) = max(x, 0) − x·t + log(1 + e^(−|x|)) → [1]
+public func bceWithLogitsLoss(_ x: Variable, target: Float) -> Variable {
+    let terms = x.value.map { max($0, 0) - $0 * target + Foundation.log1p(Foundation.exp(-abs($0))) }
+    let n = Float(terms.count)
+    let loss = terms.withUnsafeBufferPointer { Float(sumDouble($0) / Double(n)) }
+    let xv = x.value
+    return x.tape.record(Tensor(loss), inputs: [x]) { dLoss, _ in
+        let scale = dLoss.scalar / n
+        return [xv.map { (1 / (1 + Foundation.exp(-$0)) - target) * scale }]
+    }
+}

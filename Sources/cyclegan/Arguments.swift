@@ -1,0 +1,37 @@
+import ArgumentParser
+import CycleGAN
+import Layers
+
+extension GeneratorKind: ExpressibleByArgument {}
+extension DiscriminatorKind: ExpressibleByArgument {}
+extension NormKind: ExpressibleByArgument {}
+extension InitType: ExpressibleByArgument {}
+extension GANMode: ExpressibleByArgument {}
+extension LRPolicy: ExpressibleByArgument {}
+extension Preprocess: ExpressibleByArgument {}
+extension Direction: ExpressibleByArgument {}
+
+/// The architecture flags, named as the reference's (shared by `train` and `bench`).
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks (for 256²) or resnet_6blocks (for 128²).")
+    var netG: GeneratorKind = .resnet_9blocks
+    @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
+    var ngf = 64
+    @Option(name: .customLong("netD"), help: "Discriminator: basic (70×70 PatchGAN) or n_layers (see --n_layers_D).")
+    var netD: DiscriminatorKind = .basic
+    @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
+    var ndf = 64
+    @Option(name: .customLong("n_layers_D"), help: "Discriminator layers when --netD n_layers.")
+    var nLayersD = 3
+    @Option(name: .customLong("norm"), help: "Normalisation: instance, batch or none.")
+    var norm: NormKind = .instance
+    @Option(name: .customLong("input_nc"), help: "Channels of domain A images: 3 (RGB) or 1 (gray).")
+    var inputNC = 3
+    @Option(name: .customLong("output_nc"), help: "Channels of domain B images: 3 (RGB) or 1 (gray).")
+    var outputNC = 3
+
+    func apply(to c: inout TrainConfig) {
+        c.netG = netG; c.ngf = ngf; c.netD = netD; c.ndf = ndf; c.nLayersD = nLayersD; c.norm = norm
+        c.inputNC = inputNC; c.outputNC = outputNC
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Codecs
+import CycleGAN
+import Foundation
+
+struct Translate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Translate images A→B (G_A) or B→A (G_B) with a trained checkpoint.",
+        discussion: """
+        Every image of --input (a file or a folder, searched recursively) is translated at its own size
+        (sides padded to a multiple of 4 for the network and cropped back) unless --scale_width is given,
+        and written as PNG under --output with its own name and the generator's channel count.
+        With --run, the checkpoint is <run>/checkpoints/latest.h5 (or epoch_N.h5 with --epoch N) and the
+        default output is <run>/translations/<direction>/, which `cyclegan report` shows.
+        A checkpoint converted from one official pretrained generator works for its direction.
+        Example: cyclegan translate --run Runs/quick --direction BtoA --input Data/photo2painting/testB
+        """)
+
+    @Option(name: .customLong("run"), help: "A run folder (uses its checkpoints/latest.h5).")
+    var runFolder: String?
+    @Option(help: "A checkpoint file instead of --run.")
+    var checkpoint: String?
+    @Option(help: "With --run: use checkpoints/epoch_N.h5.")
+    var epoch: Int?
+    @Option(help: "AtoB (G_A) or BtoA (G_B).")
+    var direction: Direction
+    @Option(help: "An image, or a folder of images.")
+    var input: String
+    @Option(help: "Output folder (default with --run: <run>/translations/<direction>).")
+    var output: String?
+    @Option(name: .customLong("scale_width"), help: "Resize each image to this width (aspect kept) before translating.")
+    var scaleWidth: Int?
+
+    func validate() throws {
+        if (runFolder == nil) == (checkpoint == nil) { throw ValidationError("give either --run RUN_FOLDER or --checkpoint FILE.h5") }
+        if epoch != nil && runFolder == nil { throw ValidationError("--epoch needs --run") }
+        if output == nil && runFolder == nil { throw ValidationError("give --output DIR (required with --checkpoint)") }
+        if let w = scaleWidth, w < 4 { throw ValidationError("--scale_width must be at least 4") }
+    }
+
+    func run() throws {
+        let checkpointPath = checkpoint ?? ((runFolder! as NSString).appendingPathComponent("checkpoints") as NSString)
+            .appendingPathComponent(epoch.map { "epoch_\($0).h5" } ?? "latest.h5")
+        let outputFolder = output ?? (((runFolder! as NSString).appendingPathComponent("translations")) as NSString)
+            .appendingPathComponent(direction.rawValue)
+        let inputs = try inputFiles()
+        for path in inputs { _ = try ImageFile.size(path) }   // every input is readable before anything is written
+        let translator = try Translator(checkpoint: checkpointPath, direction: direction)
+        try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
+        print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
+              + "\(direction.generatorName) of \(checkpointPath) → \(outputFolder)/")
+        var used = Set<String>()
+        for (i, path) in inputs.enumerated() {
+            let start = Date()
+            var image = try ImageFile.read(path, channels: translator.inputChannels)
+            if let w = scaleWidth, image.shape[2] != w {
+                image = resizeBicubic(image, height: max(1, image.shape[1] * w / image.shape[2]), width: w)
+            }
+            let result = translator.translate(image)
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            var name = stem + ".png"
+            var k = 2
+            while used.contains(name) { name = "\(stem)_\(k).png"; k += 1 }   // a.jpg and a.png both kept
+            used.insert(name)
+            let target = (outputFolder as NSString).appendingPathComponent(name)
+            try ImageFile.writePNG(result, to: target)
+            print(String(format: "[%d/%d] %@ → %@ (%d×%d, %.2f s)", i + 1, inputs.count, path, target,
+                         result.shape[2], result.shape[1], Date().timeIntervalSince(start)))
+        }
+    }
+
+    private func inputFiles() throws -> [String] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
+            throw ValidationError("\(input) does not exist: give an image or a folder of images with --input")
+        }
+        return isFolder.boolValue ? try ImageFolder.scan(input, role: "input").files : [input]
+    }
+}

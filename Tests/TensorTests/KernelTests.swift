@@ -1,0 +1,79 @@
+import Testing
+@testable import Tensor
+
+/// Fast kernels against direct-loop oracles and hand-computed values.
+@Suite("Kernels")
+struct KernelTests {
+    func maxDiff(_ a: Tensor, _ b: Tensor) -> Float { (a - b).maxAbs() }
+
+    @Test("conv2d (im2col + sgemm) equals the direct loops", arguments: [
+        (k: 3, s: 1, p: 1), (k: 3, s: 2, p: 1), (k: 4, s: 2, p: 1), (k: 4, s: 1, p: 1), (k: 7, s: 1, p: 0), (k: 1, s: 1, p: 0),
+    ])
+    func convMatchesNaive(_ c: (k: Int, s: Int, p: Int)) {
+        let x = randn([2, 3, 9, 8], seed: 1), w = randn([5, 3, c.k, c.k], seed: 2), b = randn([5], seed: 3)
+        let d = maxDiff(conv2dForward(x, weight: w, bias: b, stride: c.s, padding: c.p),
+                        conv2dNaive(x, weight: w, bias: b, stride: c.s, padding: c.p))
+        print("conv k\(c.k) s\(c.s) p\(c.p): max |fast − naive| = \(d)")
+        #expect(d < 1e-4)
+    }
+
+    @Test("transposed conv2d equals the direct loops", arguments: [0, 1])
+    func convTransposeMatchesNaive(_ outputPadding: Int) {
+        let x = randn([2, 4, 5, 3], seed: 4), w = randn([4, 3, 3, 3], seed: 5), b = randn([3], seed: 6)
+        let fast = convTranspose2dForward(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: outputPadding)
+        let naive = convTranspose2dNaive(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: outputPadding)
+        #expect(fast.shape == [2, 3, 9 + outputPadding, 5 + outputPadding])
+        let d = maxDiff(fast, naive)
+        print("convT output_padding \(outputPadding): max |fast − naive| = \(d)")
+        #expect(d < 1e-4)
+    }
+
+    @Test("reflection pad mirrors without repeating the edge (as PyTorch)")
+    func reflection() {
+        let wide = Tensor(shape: [1, 1, 3, 4], values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(reflectionPadForward(wide, padding: 2).shape == [1, 1, 7, 8])
+        // Row 0 of the padded 3×4 input is input row 2 (reflect(−2) = 2): [11, 10, 9, 10, 11, 12, 11, 10].
+        let padded = reflectionPadForward(wide, padding: 2).scalars
+        #expect(Array(padded[0..<8]) == [11, 10, 9, 10, 11, 12, 11, 10])
+    }
+
+    @Test("instance norm: zero mean, unit (biased) variance per plane, eps 1e-5")
+    func instanceNormStats() {
+        let x = Tensor(shape: [1, 1, 1, 4], values: [1, 2, 3, 4])
+        let (y, stats) = normalizeForward(x, groups: .instance)
+        // mean 2.5, biased variance 1.25
+        #expect(stats.mean == [2.5] && stats.variance == [1.25])
+        let inv = 1 / (Float(1.25) + 1e-5).squareRoot()
+        for (got, want) in Swift.zip(y.scalars, [-1.5 * inv, -0.5 * inv, 0.5 * inv, 1.5 * inv]) {
+            #expect(abs(got - want) < 1e-6)
+        }
+    }
+
+    @Test("tape: a frozen parameter gets no gradient, a parameter used twice sums, detach cuts")
+    func tapeSemantics() {
+        let tape = Tape()
+        let used = Parameter(Tensor(shape: [1, 1, 1, 1], values: [3]))
+        let frozen = Parameter(Tensor(shape: [1, 1, 1, 1], values: [5]))
+        frozen.requiresGrad = false
+        let x = tape.constant(Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4]))
+        let w = tape.parameter(used), f = tape.parameter(frozen)
+        // y = f * (w * x) + w * x  (1×1 convs); d/dw Σy = (f + 1) Σx = 6 · 10 = 60
+        let wx = conv2d(x, weight: w, bias: nil)
+        let y = conv2d(wx, weight: f, bias: nil) + conv2d(x, weight: tape.parameter(used), bias: nil)
+        let cut = conv2d(wx.detached(), weight: f, bias: nil)   // detached and frozen: contributes nothing to dw
+        tape.backward(mean(y + cut))
+        #expect(abs(used.grad.scalar - 60.0 / 4) < 1e-5)
+        #expect(frozen.grad.scalar == 0)
+    }
+
+    @Test("seeded generator: same seed, same stream; normal samples have mean 0, std 1")
+    func generator() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
+        var c = SeededGenerator(state: a.state)
+        #expect(c.next() == a.next())
+        let t = Tensor.randomNormal([100_000], using: &b)
+        let m = t.mean(), s = (t.map { $0 * $0 }.mean() - m * m).squareRoot()
+        #expect(abs(m) < 0.01 && abs(s - 1) < 0.01)
+    }
+}
