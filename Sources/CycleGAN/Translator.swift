@@ -42,6 +42,36 @@ public final class Translator {
     }
 }
 
+extension Translator {
+    /// Translates each file and writes `<name>.png` into `folder` (a second file with the same name gets
+    /// `_2`, …). Every input is checked readable before anything is written. Returns the written paths.
+    /// With `scaleWidth`, images are resized to that width (aspect kept) first.
+    public func translateFiles(_ inputs: [String], to folder: String, scaleWidth: Int? = nil,
+                               progress: (String) -> Void = { _ in }) throws -> [String] {
+        for path in inputs { _ = try ImageFile.size(path) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var used = Set<String>(), written: [String] = []
+        for (i, path) in inputs.enumerated() {
+            let start = Date()
+            var image = try ImageFile.read(path, channels: inputChannels)
+            if let w = scaleWidth, image.shape[2] != w {
+                image = resizeBicubic(image, height: max(4, image.shape[1] * w / image.shape[2]), width: w)
+            }
+            let result = translate(image)
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            var name = stem + ".png", k = 2
+            while used.contains(name) { name = "\(stem)_\(k).png"; k += 1 }
+            used.insert(name)
+            let target = (folder as NSString).appendingPathComponent(name)
+            try ImageFile.writePNG(result, to: target)
+            written.append(target)
+            progress(String(format: "[%d/%d] %@ → %@ (%d×%d, %.2f s)", i + 1, inputs.count, path, target,
+                            result.shape[2], result.shape[1], Date().timeIntervalSince(start)))
+        }
+        return written
+    }
+}
+
 /// image [C, H, W] → [C, height, width], the last row and column repeated.
 func padEdges(_ image: Tensor, height: Int, width: Int) -> Tensor {
     let (C, H, W) = (image.shape[0], image.shape[1], image.shape[2])

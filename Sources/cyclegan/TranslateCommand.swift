@@ -44,29 +44,10 @@ struct Translate: ParsableCommand {
         let outputFolder = output ?? (((runFolder! as NSString).appendingPathComponent("translations")) as NSString)
             .appendingPathComponent(direction.rawValue)
         let inputs = try inputFiles()
-        for path in inputs { _ = try ImageFile.size(path) }   // every input is readable before anything is written
         let translator = try Translator(checkpoint: checkpointPath, direction: direction)
-        try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
               + "\(direction.generatorName) of \(checkpointPath) → \(outputFolder)/")
-        var used = Set<String>()
-        for (i, path) in inputs.enumerated() {
-            let start = Date()
-            var image = try ImageFile.read(path, channels: translator.inputChannels)
-            if let w = scaleWidth, image.shape[2] != w {
-                image = resizeBicubic(image, height: max(1, image.shape[1] * w / image.shape[2]), width: w)
-            }
-            let result = translator.translate(image)
-            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            var name = stem + ".png"
-            var k = 2
-            while used.contains(name) { name = "\(stem)_\(k).png"; k += 1 }   // a.jpg and a.png both kept
-            used.insert(name)
-            let target = (outputFolder as NSString).appendingPathComponent(name)
-            try ImageFile.writePNG(result, to: target)
-            print(String(format: "[%d/%d] %@ → %@ (%d×%d, %.2f s)", i + 1, inputs.count, path, target,
-                         result.shape[2], result.shape[1], Date().timeIntervalSince(start)))
-        }
+        _ = try translator.translateFiles(inputs, to: outputFolder, scaleWidth: scaleWidth) { print($0) }
     }
 
     private func inputFiles() throws -> [String] {

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// The `cyclegan` binary built beside the test bundle.
+func cycleganBinary() -> String? {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [folder.appendingPathComponent("cyclegan").path,
+                      folder.deletingLastPathComponent().appendingPathComponent("cyclegan").path]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Runs the binary; returns (exit status, stdout, stderr).
+func runCycleGAN(_ arguments: [String]) throws -> (Int32, String, String) {
+    guard let binary = cycleganBinary() else {
+        Issue.record("the cyclegan binary was not found beside \(CommandLine.arguments[0])")
+        return (-1, "", "")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, stdout, stderr)
+}
+
+@Suite("Command line")
+struct CommandLineTests {
+    @Test("bad input exits non-zero with one line naming the folder")
+    func missingData() throws {
+        let root = temporaryFolder()
+        let (status, _, stderr) = try runCycleGAN(["train", "--dataroot", root + "/missing", "--runs_dir", root + "/runs"])
+        #expect(status != 0)
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("missing/trainA does not exist"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/runs"))
+    }
+
+    @Test("option problems are caught before reading any data")
+    func badOptions() throws {
+        let (status, _, stderr) = try runCycleGAN(["train", "--dataroot", "x", "--input_nc", "1", "--output_nc", "3"])
+        #expect(status != 0 && stderr.contains("--lambda_identity 0"), "\(stderr)")
+    }
+
+    @Test("train, inspect and translate through the command line")
+    func trainInspectTranslate() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        let (status, stdout, stderr) = try runCycleGAN([
+            "train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "cli", "--netG", "resnet_6blocks",
+            "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--n_epochs", "1", "--n_epochs_decay", "0",
+            "--print_freq", "2"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("epoch 1/1") && stdout.contains("s/it"), "progress lines: \(stdout)")
+        let (inspectStatus, info, _) = try runCycleGAN(["inspect", root + "/runs/cli/checkpoints/latest.h5"])
+        #expect(inspectStatus == 0 && info.contains("G_A (generator A→B)") && info.contains("iteration 5"), "\(info)")
+        let (translateStatus, _, translateErr) = try runCycleGAN([
+            "translate", "--run", root + "/runs/cli", "--direction", "BtoA", "--input", root + "/data/testB"])
+        #expect(translateStatus == 0, "\(translateErr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: root + "/runs/cli/translations/BtoA").sorted()
+        #expect(written == ["img_0.png", "img_1.png"])
+    }
+}
