@@ -120,9 +120,9 @@ public enum CurveWarning: Sendable, Equatable, CustomStringConvertible {
         case .nonFinite(let column, let first, let count, let persists):
             let rows = "\(count) row\(count == 1 ? "" : "s") in all"
             return persists
-                ? "\(column) is NaN or infinite from iteration \(formatIteration(first)) to the end (\(rows)): "
+                ? "\(column) is NaN or infinite from iteration \(formatThousands(first)) to the end (\(rows)): "
                     + "the run diverged; resume from a checkpoint before it, with a lower learning rate"
-                : "\(column) is NaN or infinite first at iteration \(formatIteration(first)) (\(rows)): "
+                : "\(column) is NaN or infinite first at iteration \(formatThousands(first)) (\(rows)): "
                     + "a numerical blow-up; watch whether it comes back"
         }
     }
@@ -182,11 +182,11 @@ public struct CurveSummary: Sendable {
     /// One line on what was read: rows, iteration and epoch range, skipped lines.
     public var headline: String {
         let iterations = log.iterations
-        var text = "\(log.path): \(log.rowCount) row\(log.rowCount == 1 ? "" : "s"), iterations "
-            + "\(formatIteration(iterations.first!))–\(formatIteration(iterations.last!))"
+        var text = "\(log.path): \(formatThousands(Double(log.rowCount))) row\(log.rowCount == 1 ? "" : "s"), "
+            + "iterations \(formatThousands(iterations.first!))–\(formatThousands(iterations.last!))"
         if let epochs = log.epochs?.filter(\.isFinite), let first = epochs.first, let last = epochs.last {
-            text += first == last ? ", epoch \(formatIteration(first))"
-                : ", epochs \(formatIteration(first))–\(formatIteration(last))"
+            text += first == last ? ", epoch \(formatThousands(first))"
+                : ", epochs \(formatThousands(first))–\(formatThousands(last))"
         }
         if log.skippedPartialLine { text += " (last line still being written: skipped)" }
         return text
@@ -253,6 +253,18 @@ public func formatNumber(_ value: Double) -> String {
     while mantissa.hasSuffix("0") { mantissa.removeLast() }
     if mantissa.hasSuffix(".") { mantissa.removeLast() }
     return mantissa + "e" + String(Int(parts[1])!)
+}
+
+/// An integral value with thousands separators: 41200 → "41,200" (others as `formatNumber`).
+public func formatThousands(_ value: Double) -> String {
+    guard value.isFinite, value == value.rounded(), abs(value) < 1e15 else { return formatNumber(value) }
+    let digits = String(Int(abs(value)))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return (value < 0 ? "-" : "") + out
 }
 
 /// A signed percentage: `+12 %`, `-4 %`.

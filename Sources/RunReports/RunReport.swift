@@ -78,7 +78,7 @@ public enum RunReport {
         var facts = ["CycleGAN run"]
         if let summary {
             let log = summary.log
-            facts.append("iteration \(thousands(log.iterations.last!))")
+            facts.append("iteration \(formatThousands(log.iterations.last!))")
             if let epoch = log.epochs?.last(where: \.isFinite) { facts.append("epoch \(formatIteration(epoch))") }
             facts.append("\(log.rowCount) logged rows")
             if let modified = modificationDate(run.lossesPath) { facts.append("last row logged \(dateText(modified))") }
@@ -121,7 +121,7 @@ public enum RunReport {
             page.raw(sampleLegend(run: run, sample: samples[0]))
             page.raw("<div class=\"samples\">")
             for (index, sample) in samples.enumerated() {
-                var caption = "iteration \(thousands(Double(sample.iteration)))"
+                var caption = "iteration \(formatThousands(Double(sample.iteration)))"
                 if let epoch = epochOf(Double(sample.iteration)) { caption += " · epoch \(formatIteration(epoch))" }
                 let href = relativeURL(sample.relativePath)
                 page.raw("<figure class=\"\(index == 0 ? "newest" : "older")\"><a href=\"\(href)\">"
@@ -279,18 +279,6 @@ public enum RunReport {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         return formatter.string(from: date)
-    }
-
-    /// 41200 → "41,200".
-    static func thousands(_ value: Double) -> String {
-        guard value.isFinite, value == value.rounded(), abs(value) < 1e15 else { return formatNumber(value) }
-        let digits = String(Int(abs(value)))
-        var out = ""
-        for (i, d) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(d)
-        }
-        return (value < 0 ? "-" : "") + out
     }
 
     static func byteText(_ bytes: Int) -> String {

@@ -14,10 +14,11 @@ public enum Smoothing: Sendable, Equatable, CustomStringConvertible {
     /// Mean of the finite values in a centred window of `window` rows (shrunk at the ends): no lag.
     case movingAverage(window: Int)
 
-    /// The window used when none is asked: about 2 % of the rows, so that a curve shows ~50 independent
-    /// wiggles whatever the log interval; at least 1 (no smoothing for very short logs).
+    /// The window used when none is asked: about 3 % of the rows, so that a curve shows some 30
+    /// independent wiggles whatever the log interval; at least 3 rows (GAN losses are noisy from the
+    /// first row on), at most 500, none for logs of fewer than 10 rows.
     public static func automaticWindow(rowCount: Int) -> Int {
-        max(1, min(500, rowCount / 50))
+        rowCount < 10 ? 1 : max(3, min(500, rowCount / 30))
     }
 
     /// The same kind with a window of 0 replaced by the automatic window for `rowCount` rows.

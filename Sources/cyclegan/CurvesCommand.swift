@@ -34,7 +34,7 @@ struct Curves: ParsableCommand {
         """, valueName: "png"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Smoothing window in rows; 1 draws the raw values only. Default: about 2 % of the rows.",
+    @Option(help: ArgumentHelp("Smoothing window in rows; 1 draws the raw values only. Default: about 3 % of the rows, at least 3.",
                                valueName: "rows"))
     var smooth: Int?
 

@@ -16,7 +16,7 @@ struct Report: ParsableCommand {
     @Argument(help: ArgumentHelp("The run folder (Runs/NAME).", valueName: "run-folder"))
     var runFolder: String
 
-    @Option(help: ArgumentHelp("Smoothing window of the curves in rows; 1 = none. Default: about 2 % of the rows.",
+    @Option(help: ArgumentHelp("Smoothing window of the curves in rows; 1 = none. Default: about 3 % of the rows, at least 3.",
                                valueName: "rows"))
     var smooth: Int?
 

@@ -49,7 +49,7 @@ import Testing
         #expect(html.contains("<th>netG</th><td>resnet_9blocks</td>"))
         #expect(html.contains("<th>lambda_identity</th><td>0.5</td>") && html.contains("<th>no_flip</th><td>false</td>"))
         // The NaN of the fake log is reported.
-        #expect(html.contains("G_A is NaN or infinite first at iteration 12550"))
+        #expect(html.contains("G_A is NaN or infinite first at iteration 12,550"))
 
         // Translations: output next to input, named.
         #expect(html.contains("translations/AtoB/n02381460_7.png") && html.contains("translations/BtoA/n02391049_17.png"))

@@ -60,7 +60,7 @@ struct Axis: Equatable {
         if value == 0 { return "0" }
         let magnitude = max(reference, step)
         if compactThousands && magnitude >= 10_000 {
-            let (divisor, suffix) = magnitude >= 10_000_000 ? (1e6, "M") : (1e3, "k")
+            let (divisor, suffix) = magnitude >= 1_000_000 ? (1e6, "M") : (1e3, "k")
             return fixed(value / divisor, step: step / divisor) + suffix
         }
         if magnitude >= 1e-3 && magnitude < 1e6 { return fixed(value, step: step) }

@@ -324,17 +324,23 @@ public struct CurveFigure: Sendable {
 
         // NaN and infinities: red marks along the bottom edge, labelled at the first one.
         var bad: [Double] = []
+        var first: (iteration: Double, series: String)? = nil
         for series in panel.series {
-            for (x, v) in zip(series.iterations, series.values) where !v.isFinite && x.isFinite { bad.append(x) }
+            for (x, v) in zip(series.iterations, series.values) where !v.isFinite && x.isFinite {
+                bad.append(x)
+                if first == nil || x < first!.iteration { first = (x, series.label) }
+            }
         }
-        if let first = bad.min() {
+        if let (first, name) = first {
             let marks = bad.map { [Point(px($0), plot.maxY - 5 * u), Point(px($0), plot.maxY)] }
             surface.stroke(marks, color: CurveFigure.alarm, width: max(1, 0.75 * u), opacity: 1, clip: nil, dash: nil)
-            let label = "NaN/inf from \(formatIteration(first))"
-            let x = px(first)
-            let fitsRight = x + 2 * u + surface.textWidth(label, scale: s) <= plot.maxX
-            surface.text(label, x: fitsRight ? x + 2 * u : x - 2 * u, baseline: plot.maxY - 7 * u, scale: s,
-                         color: CurveFigure.alarm, anchor: fitsRight ? .start : .end, bold: false)
+            let label = (panel.series.count > 1 ? "\(name): " : "") + "NaN/inf from \(formatThousands(first))"
+            // Right of the first mark if it fits, else left of it, kept inside the plot.
+            let x = px(first), labelWidth = surface.textWidth(label, scale: s)
+            let left = x + 2 * u + labelWidth <= plot.maxX ? x + 2 * u
+                : max(plot.minX + 2 * u, x - 2 * u - labelWidth)
+            surface.text(label, x: left, baseline: plot.maxY - 7 * u, scale: s,
+                         color: CurveFigure.alarm, anchor: .start, bold: false)
         }
 
         if showPanelLegend, !legendInTitleRow {
