@@ -47,8 +47,8 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: fast),
-        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN"], resources: [.copy("Fixtures")],
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "RunReports"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
-        .testTarget(name: "RunReportsTests", dependencies: ["RunReports"], swiftSettings: fast),
+        .testTarget(name: "RunReportsTests", dependencies: ["RunReports", "Codecs"], swiftSettings: fast),
     ]
 )
