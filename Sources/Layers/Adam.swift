@@ -26,6 +26,7 @@ public final class Adam {
 
     /// One update from the parameters' accumulated gradients.
     public func update() {
+        let scope = Profiler.begin(.optimizer); defer { Profiler.end(scope) }
         step += 1
         let t = Float(step)
         let correction1 = 1 - pow(beta1, t), correction2Sqrt = (1 - pow(beta2, t)).squareRoot()

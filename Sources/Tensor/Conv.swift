@@ -27,6 +27,7 @@ public struct ConvGeometry: Equatable, Sendable {
 
 /// image [C, H, W] → columns [C·k·k, Ho·Wo], zero outside the image.
 public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
+    let scope = Profiler.begin(.im2col); defer { Profiler.end(scope) }
     let im = Unchecked(image), out = Unchecked(cols)
     parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
         for c in channels { im2colChannel(im.value, g, c, out.value) }
@@ -68,6 +69,7 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
 /// columns [C·k·k, Ho·Wo] → image [C, H, W], summing overlaps (the adjoint of `im2col`).
 /// The image is overwritten, not accumulated into.
 public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
+    let scope = Profiler.begin(.im2col); defer { Profiler.end(scope) }
     let src = Unchecked(cols), im = Unchecked(image)
     parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
         for c in channels { col2imChannel(src.value, g, c, im.value) }

@@ -8,14 +8,19 @@ public func sgemm(
     alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     beta: Float = 0, c: UnsafeMutablePointer<Float>
 ) {
+    Profiler.measure(.gemm) {
     cblas_sgemm(CblasRowMajor,
                 transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha,
                 a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
+    }
 }
 
 /// Sets OpenBLAS's thread count (it reads OPENBLAS_NUM_THREADS at load; this changes it later).
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+/// OpenBLAS's current thread count.
+public func blasThreads() -> Int { Int(openblas_get_num_threads()) }
 
 /// The OpenBLAS kernel family in use, e.g. "Haswell" or "Cooperlake".
 public func blasCoreName() -> String { String(cString: openblas_get_corename()) }

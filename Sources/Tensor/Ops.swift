@@ -7,12 +7,12 @@ import Foundation
 
 /// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding)
 public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
-    let y = conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    let y = Profiler.measure(.conv) { conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding) }
     let (xv, wv) = (x.value, weight.value)
     return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
-        let g = conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
+        let g = Profiler.measure(.conv, .backward) { conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
                                needInput: wanted[0], needWeight: wanted[1],
-                               needBias: wanted.count > 2 && wanted[2])
+                               needBias: wanted.count > 2 && wanted[2]) }
         return [g.dInput, g.dWeight, g.dBias]
     }
 }
@@ -20,13 +20,13 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int
 /// x [N, Cin, H, W], weight [Cin, Cout, k, k], bias [Cout]? → [N, Cout, (H−1)s − 2p + k + op, …]
 public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
                             outputPadding: Int = 0) -> Variable {
-    let y = convTranspose2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride,
-                                   padding: padding, outputPadding: outputPadding)
+    let y = Profiler.measure(.conv) { convTranspose2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride,
+                                   padding: padding, outputPadding: outputPadding) }
     let (xv, wv) = (x.value, weight.value)
     return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
-        let g = convTranspose2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
+        let g = Profiler.measure(.conv, .backward) { convTranspose2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
                                         needInput: wanted[0], needWeight: wanted[1],
-                                        needBias: wanted.count > 2 && wanted[2])
+                                        needBias: wanted.count > 2 && wanted[2]) }
         return [g.dInput, g.dWeight, g.dBias]
     }
 }
@@ -35,15 +35,15 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
 
 /// x [N, C, H, W] → [N, C, H + 2p, W + 2p], mirrored at the edges
 public func reflectionPad(_ x: Variable, _ padding: Int) -> Variable {
-    let y = reflectionPadForward(x.value, padding: padding)
-    return x.tape.record(y, inputs: [x]) { dy, _ in [reflectionPadBackward(dy, padding: padding)] }
+    let y = Profiler.measure(.pad) { reflectionPadForward(x.value, padding: padding) }
+    return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.pad, .backward) { reflectionPadBackward(dy, padding: padding) }] }
 }
 
 /// Zero mean, unit variance per group (no affine part); also returns the statistics (for running stats).
 public func normalize(_ x: Variable, groups: NormGroups, eps: Float = 1e-5) -> (Variable, NormStats) {
-    let (y, stats) = normalizeForward(x.value, groups: groups, eps: eps)
+    let (y, stats) = Profiler.measure(.norm) { normalizeForward(x.value, groups: groups, eps: eps) }
     let out = x.tape.record(y, inputs: [x]) { dy, _ in
-        [normalizeBackward(dy, output: y, stats: stats, groups: groups)]
+        [Profiler.measure(.norm, .backward) { normalizeBackward(dy, output: y, stats: stats, groups: groups) }]
     }
     return (out, stats)
 }
@@ -55,10 +55,10 @@ public func instanceNorm(_ x: Variable, eps: Float = 1e-5) -> Variable {
 
 /// y = x · scale[c] + shift[c]
 public func channelAffine(_ x: Variable, scale: Variable, shift: Variable) -> Variable {
-    let y = channelAffineForward(x.value, scale: scale.value, shift: shift.value)
+    let y = Profiler.measure(.norm) { channelAffineForward(x.value, scale: scale.value, shift: shift.value) }
     let (xv, sv) = (x.value, scale.value)
     return x.tape.record(y, inputs: [x, scale, shift]) { dy, _ in
-        let g = channelAffineBackward(dy, input: xv, scale: sv)
+        let g = Profiler.measure(.norm, .backward) { channelAffineBackward(dy, input: xv, scale: sv) }
         return [g.dInput, g.dScale, g.dShift]
     }
 }
@@ -66,37 +66,37 @@ public func channelAffine(_ x: Variable, scale: Variable, shift: Variable) -> Va
 // MARK: - Activations
 
 public func relu(_ x: Variable) -> Variable {
-    let y = reluForward(x.value)
-    return x.tape.record(y, inputs: [x]) { dy, _ in [reluBackward(dy, output: y)] }
+    let y = Profiler.measure(.activation) { reluForward(x.value) }
+    return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.activation, .backward) { reluBackward(dy, output: y) }] }
 }
 
 public func leakyRelu(_ x: Variable, slope: Float = 0.2) -> Variable {
-    let y = leakyReluForward(x.value, slope: slope)
-    return x.tape.record(y, inputs: [x]) { dy, _ in [leakyReluBackward(dy, output: y, slope: slope)] }
+    let y = Profiler.measure(.activation) { leakyReluForward(x.value, slope: slope) }
+    return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.activation, .backward) { leakyReluBackward(dy, output: y, slope: slope) }] }
 }
 
 public func tanh(_ x: Variable) -> Variable {
-    let y = tanhForward(x.value)
-    return x.tape.record(y, inputs: [x]) { dy, _ in [tanhBackward(dy, output: y)] }
+    let y = Profiler.measure(.activation) { tanhForward(x.value) }
+    return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.activation, .backward) { tanhBackward(dy, output: y) }] }
 }
 
 // MARK: - Arithmetic
 
 /// a + b, same shapes
 public func + (a: Variable, b: Variable) -> Variable {
-    a.tape.record(a.value + b.value, inputs: [a, b]) { dy, _ in [dy, dy] }
+    a.tape.record(Profiler.measure(.arithmetic) { a.value + b.value }, inputs: [a, b]) { dy, _ in [dy, dy] }
 }
 
 /// s · a
 public func * (s: Float, a: Variable) -> Variable {
-    a.tape.record(a.value * s, inputs: [a]) { dy, _ in [dy * s] }
+    a.tape.record(Profiler.measure(.arithmetic) { a.value * s }, inputs: [a]) { dy, _ in [Profiler.measure(.arithmetic, .backward) { dy * s }] }
 }
 
 /// The mean of all elements → [1]
 public func mean(_ x: Variable) -> Variable {
     let shape = x.shape, n = Float(x.value.count)
-    return x.tape.record(Tensor(x.value.mean()), inputs: [x]) { dy, _ in
-        [Tensor(shape: shape, repeating: dy.scalar / n)]
+    return x.tape.record(Profiler.measure(.arithmetic) { Tensor(x.value.mean()) }, inputs: [x]) { dy, _ in
+        [Profiler.measure(.arithmetic, .backward) { Tensor(shape: shape, repeating: dy.scalar / n) }]
     }
 }
 
@@ -104,6 +104,7 @@ public func mean(_ x: Variable) -> Variable {
 
 /// mean |x − y| → [1]; d/dx = sign(x − y) / n (sign 0 at 0, as PyTorch)
 public func l1Loss(_ x: Variable, _ y: Variable) -> Variable {
+    let scope = Profiler.begin(.loss); defer { Profiler.end(scope) }
     let diff = x.value - y.value, n = Float(diff.count)
     let loss = diff.withUnsafeBufferPointer { d in
         var s = 0.0
@@ -118,6 +119,7 @@ public func l1Loss(_ x: Variable, _ y: Variable) -> Variable {
         return Float(s / Double(n))
     }
     return x.tape.record(Tensor(loss), inputs: [x, y]) { dLoss, wanted in
+        let scope = Profiler.begin(.loss, .backward); defer { Profiler.end(scope) }
         let scale = dLoss.scalar / n
         let dx = diff.map { $0 > 0 ? scale : ($0 < 0 ? -scale : 0) }
         return [wanted[0] ? dx : nil, wanted[1] ? dx * -1 : nil]
@@ -126,18 +128,21 @@ public func l1Loss(_ x: Variable, _ y: Variable) -> Variable {
 
 /// mean (x − target)² → [1]
 public func mseLoss(_ x: Variable, target: Float) -> Variable {
+    let scope = Profiler.begin(.loss); defer { Profiler.end(scope) }
     let diff = x.value.map { $0 - target }, n = Float(diff.count)
     let loss = diff.withUnsafeBufferPointer { Float(dot($0, $0) / Double(n)) }
-    return x.tape.record(Tensor(loss), inputs: [x]) { dLoss, _ in [diff * (2 * dLoss.scalar / n)] }
+    return x.tape.record(Tensor(loss), inputs: [x]) { dLoss, _ in [Profiler.measure(.loss, .backward) { diff * (2 * dLoss.scalar / n) }] }
 }
 
 /// mean of BCEWithLogits(x, target) = max(x, 0) − x·t + log(1 + e^(−|x|)) → [1]
 public func bceWithLogitsLoss(_ x: Variable, target: Float) -> Variable {
+    let scope = Profiler.begin(.loss); defer { Profiler.end(scope) }
     let terms = x.value.map { max($0, 0) - $0 * target + Foundation.log1p(Foundation.exp(-abs($0))) }
     let n = Float(terms.count)
     let loss = terms.withUnsafeBufferPointer { Float(sumDouble($0) / Double(n)) }
     let xv = x.value
     return x.tape.record(Tensor(loss), inputs: [x]) { dLoss, _ in
+        let scope = Profiler.begin(.loss, .backward); defer { Profiler.end(scope) }
         let scale = dLoss.scalar / n
         return [xv.map { (1 / (1 + Foundation.exp(-$0)) - target) * scale }]
     }

@@ -104,15 +104,16 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
-/// 64-byte aligned float storage shared between tensor copies.
+/// 64-byte aligned float storage shared between tensor copies. Buffers come from and return to
+/// `StoragePool`, so a training step that makes the same tensors every iteration allocates nothing
+/// from the system in the steady state (no mmap/munmap, no page faults).
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
     init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = StoragePool.shared.take(count)
     }
 
     @usableFromInline func copy() -> TensorStorage {
@@ -121,5 +122,54 @@ public final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { StoragePool.shared.give(pointer, count) }
+}
+
+/// Free buffers by element count, kept up to `limitBytes` in all. Thread-safe (the batch loader
+/// allocates on its own thread).
+public final class StoragePool: @unchecked Sendable {
+    public static let shared = StoragePool()
+    /// Buffers smaller than this go straight to malloc, which is fast for them.
+    static let minimumCount = 4096
+    public var limitBytes = 4 << 30
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var cachedBytes = 0
+    private let lock = NSLock()
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count >= Self.minimumCount {
+            lock.lock()
+            if let p = free[count]?.popLast() {
+                cachedBytes -= count * 4
+                lock.unlock()
+                return p
+            }
+            lock.unlock()
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        if count >= Self.minimumCount {
+            lock.lock()
+            if cachedBytes + count * 4 <= limitBytes {
+                free[count, default: []].append(p)
+                cachedBytes += count * 4
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        UnsafeMutableRawPointer(p).deallocate()
+    }
+
+    /// Returns every cached buffer to the system.
+    public func drain() {
+        lock.lock()
+        defer { lock.unlock() }
+        for (_, list) in free { for p in list { UnsafeMutableRawPointer(p).deallocate() } }
+        free.removeAll()
+        cachedBytes = 0
+    }
 }

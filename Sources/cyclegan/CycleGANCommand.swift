@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct CycleGANCommand: ParsableCommand {
@@ -9,5 +10,23 @@ struct CycleGANCommand: ParsableCommand {
         Train on two folders of images (trainA/, trainB/), follow the run through its loss curves,
         and translate images in either direction.
         """,
-        subcommands: [Train.self, Translate.self, Curves.self, Report.self, Inspect.self])
+        subcommands: [Train.self, Translate.self, Curves.self, Report.self, Inspect.self, Bench.self])
+
+    static func main() {
+        selectBLASKernels()
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
+}
+
+/// OpenBLAS picks its kernels when the library loads. On AVX2 CPUs its `Haswell` kernels ran the thin
+/// convolution GEMMs 20–40 % faster than the auto-selected ones (Zen 4: `Cooperlake`/`Zen`; see
+/// BENCHMARKS.md), so unless the user set OPENBLAS_CORETYPE, the process restarts itself once with it set.
+func selectBLASKernels() {
+    guard getenv("OPENBLAS_CORETYPE") == nil,
+          let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+          flags.contains(" avx2"), flags.contains(" fma") else { return }
+    setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // execv returns only on failure: carry on with the kernels already loaded.
 }

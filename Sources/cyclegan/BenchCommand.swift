@@ -1,0 +1,109 @@
+import ArgumentParser
+import CycleGAN
+import Foundation
+import Tensor
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time convolution kernels, training iterations or translations (build with -c release).",
+        discussion: """
+        cyclegan bench --kernels [--size 128 --size 256] [--iters K]
+          forward, input-gradient and weight-gradient kernels of the generator's convolution shapes, in
+          GFLOP/s beside cblas_sgemm alone on the same M, N, K (ratio = kernel / sgemm).
+        cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 64] [--ndf 64] [--iters 5] [--warmup 1] [--translate]
+          full training iterations (Trainer.step on random images: batch 1, instance norm, lsgan,
+          λ_identity 0.5), or with --translate generator forwards with frozen parameters. Prints median and
+          min, GFLOP/s of the analytically counted convolution FLOPs, peak resident memory and a per-op profile.
+          The last line is seconds_per_iter=<median> (seconds_per_image=<median> with --translate).
+        FLOPs: a convolution's forward is 2·Cout·Cin·k²·Ho·Wo (a transposed conv counts its input pixels);
+        each input or weight gradient computed costs as much again. A generator's first conv needs no input
+        gradient when fed a real image; D in the G step computes input gradients only.
+        OpenBLAS picks its kernels when it loads: set OPENBLAS_CORETYPE in the environment to override.
+        """)
+
+    @Flag(help: "Benchmark the convolution kernels against sgemm instead of training iterations.")
+    var kernels = false
+    @Option(help: "Image side; repeat with --kernels for several (default 128, or 128 and 256 with --kernels).")
+    var size: [Int] = []
+    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks or resnet_6blocks.")
+    var netG: GeneratorKind = .resnet_6blocks
+    @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
+    var ngf = 64
+    @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
+    var ndf = 64
+    @Option(help: "Timed repetitions (default 5 iterations, 10 kernel runs with --kernels).")
+    var iters: Int?
+    @Option(help: "Untimed warm-up repetitions.")
+    var warmup = 1
+    @Flag(help: "Time translations (generator forward, nothing recorded) instead of training iterations.")
+    var translate = false
+
+    func validate() throws {
+        if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
+        for s in size where s < 16 || s % 4 != 0 {
+            throw ValidationError("--size \(s): the generator needs a multiple of 4, at least 16 (try \(max(16, s / 4 * 4)))")
+        }
+        if let k = iters, k < 1 { throw ValidationError("--iters must be at least 1") }
+        if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
+        if ngf < 1 || ndf < 1 { throw ValidationError("--ngf and --ndf must be at least 1") }
+        if kernels && translate { throw ValidationError("--translate times whole translations: drop --kernels") }
+    }
+
+    func run() throws {
+        let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+        let machine = "OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), kernel threads \(kernelThreads), "
+            + "OPENBLAS_CORETYPE \(coreType)"
+        if kernels { runKernels(machine) } else { runSteps(machine) }
+    }
+
+    private func runKernels(_ machine: String) {
+        let sizes = size.isEmpty ? [128, 256] : size
+        let k = iters ?? 10
+        print("cyclegan bench --kernels: generator convolution shapes (ngf \(ngf)), batch 1")
+        print(machine)
+        print("median of \(k) runs after \(warmup) warm-up; GFLOP/s = 2·M·N·K / time; ratio = kernel / sgemm")
+        print("kernel = the Tensor kernel as the ops call it (im2col/col2im + sgemm + output allocation, bias on forward)")
+        print("")
+        print("| size | layer | pass | M × N × K | kernel ms | kernel GFLOP/s | sgemm ms | sgemm GFLOP/s | ratio |")
+        print("|---|---|---|---|---:|---:|---:|---:|---:|")
+        var rng = SeededGenerator(seed: 1)
+        for s in sizes {
+            for layer in generatorKernelShapes(size: s, ngf: ngf) {
+                for t in benchmarkKernel(layer, size: s, warmup: warmup, iterations: k, using: &rng) {
+                    let g = t.gemm
+                    let shape = "\(g.m) × \(g.n) × \(g.k)" + (g.transA ? " (Aᵀ)" : "") + (g.transB ? " (Bᵀ)" : "")
+                    print(String(format: "| %d² | %@ | %@ | %@ | %.2f | %.1f | %.2f | %.1f | %.2f |", s,
+                                 layer.name as NSString, t.pass.rawValue as NSString, shape as NSString,
+                                 t.kernelSeconds * 1e3, t.kernelGFLOPS, t.gemmSeconds * 1e3, t.gemmGFLOPS,
+                                 t.kernelGFLOPS / t.gemmGFLOPS))
+                    fflush(nil)
+                }
+            }
+        }
+    }
+
+    private func runSteps(_ machine: String) {
+        let s = size.first ?? 128
+        let k = iters ?? 5
+        let config = NetworkConfig(netG: netG, ngf: ngf, ndf: ndf)
+        let what = translate ? "translation (generator forward, frozen parameters)"
+                             : "training iteration (batch 1, instance norm, lsgan, λ_identity 0.5)"
+        print("cyclegan bench: \(what), \(s)², \(netG.rawValue), ngf \(ngf), ndf \(ndf)")
+        print(machine)
+        let result = benchmarkSteps(config, size: s, warmup: warmup, iterations: k, translate: translate) {
+            print($0)
+            fflush(nil)
+        }
+        let unit = translate ? "image" : "iter"
+        print(String(format: "median %.4f s, min %.4f s over %d timed (%d warm-up)", result.median, result.min, k, warmup))
+        print(String(format: "conv FLOPs per %@: %.2f GFLOP (analytic) → %.1f GFLOP/s at the median, %.1f at the min",
+                     unit as NSString, result.flops / 1e9, result.flops / result.median / 1e9, result.flops / result.min / 1e9))
+        if let peak = result.peakResidentBytes {
+            print(String(format: "peak resident memory (VmHWM): %.0f MB", Double(peak) / 1_048_576))
+        }
+        print(String(format: "minor page faults per %@: %.0f", unit as NSString, result.minorFaultsPerIteration))
+        print("profile (exclusive times, summed over the timed runs, per \(unit)):")
+        print(profileTable(result))
+        print(String(format: "seconds_per_%@=%.4f", (translate ? "image" : "iter") as NSString, result.median))
+    }
+}

@@ -1,0 +1,61 @@
+import Layers
+import Tensor
+import Testing
+@testable import CycleGAN
+
+/// The analytic FLOP count of `cyclegan bench`. Oracles: the networks' own weight shapes (the layer
+/// lists must hold exactly the conv weights of the built networks), hand-computed FLOPs of the
+/// reference's default generator, and the per-iteration total written out from the pass structure.
+@Suite("Benchmark FLOP counts")
+struct BenchmarkTests {
+    /// Σ Cin·Cout·k² of the convolutions of a network (weights with 4 dimensions).
+    func convWeightCount(_ module: Module) -> Int {
+        module.parameters(prefix: "").filter { $0.parameter.value.shape.count == 4 }.reduce(0) { $0 + $1.parameter.value.count }
+    }
+
+    @Test("layer lists hold the networks' convolutions", arguments: [
+        NetworkConfig(netG: .resnet_9blocks, ngf: 64, ndf: 64), NetworkConfig(netG: .resnet_6blocks, ngf: 32, ndf: 32),
+    ])
+    func layersMatchNetworks(_ config: NetworkConfig) {
+        let model = CycleGANModel(config)
+        let g = generatorConvs(config, size: 64), d = discriminatorConvs(config, size: 64)
+        #expect(g.reduce(0) { $0 + $1.inChannels * $1.outChannels * $1.kernel * $1.kernel } == convWeightCount(model.gA))
+        #expect(d.reduce(0) { $0 + $1.inChannels * $1.outChannels * $1.kernel * $1.kernel } == convWeightCount(model.dA))
+        // Output sides: 64, then 32 and 16 down, 16 in the blocks, 32 and 64 up, 64.
+        #expect(g.map(\.outSize) == [64, 32, 16] + Array(repeating: 16, count: 2 * config.netG.blocks) + [32, 64, 64])
+    }
+
+    @Test("PatchGAN output sizes at 256²: 128, 64, 32, 31, 30")
+    func discriminatorSizes() {
+        #expect(discriminatorConvs(NetworkConfig(), size: 256).map(\.outSize) == [128, 64, 32, 31, 30])
+    }
+
+    @Test("resnet_9blocks, ngf 64, 256²: a generator forward is 99.103 GFLOP")
+    func generatorForward() {
+        // c7s1 3→64 and 64→3: 2·64·3·49·256² each; 2 downsamplings and 2 transposed convs: 2·(64·128 or
+        // 128·256)·9·(128² or 64²) = 2 415 919 104 each; 18 residual convs: 2·256·256·9·64² each.
+        let expected = 2.0 * 1_233_125_376 + 4.0 * 2_415_919_104 + 18.0 * 4_831_838_208
+        #expect(translationFLOPs(NetworkConfig(netG: .resnet_9blocks), size: 256) == expected)
+    }
+
+    @Test("a training iteration = 18·G − 4·G₀ + 16·D − 4·D₀ (first convs G₀, D₀)")
+    func trainingIteration() {
+        let config = NetworkConfig(netG: .resnet_6blocks, ngf: 32, ndf: 32)
+        let g = generatorConvs(config, size: 128), d = discriminatorConvs(config, size: 128)
+        let G = g.reduce(0) { $0 + $1.flops }, D = d.reduce(0) { $0 + $1.flops }
+        // 6 G passes: forward + weight grads + input grads, minus the first conv's input grad for the 4 fed
+        // real images; D in the G step (×2): forward + input grads; D step (×4): forward + weight grads +
+        // input grads but the first conv's.
+        let expected = 18 * G - 4 * g[0].flops + 16 * D - 4 * d[0].flops
+        #expect(abs(trainingIterationFLOPs(config, size: 128) - expected) < 1)
+    }
+
+    @Test("GEMM shapes of the kernels multiply out to the layer's FLOPs")
+    func gemmShapes() {
+        for layer in generatorKernelShapes(size: 64) {
+            for pass in KernelPass.allCases {
+                #expect(layer.gemm(pass).flops == layer.flops, "\(layer.name) \(pass)")
+            }
+        }
+    }
+}
