@@ -5,12 +5,16 @@
 # Usage: Scripts/bench-vs-pytorch.sh [--quick] [--configs r9-256-64,r6-128-64,r6-128-32,r6-64-32]
 #                                    [--iters K] [--rounds R] [--no-haswell] [--log-dir DIR] [--quiet-timeout S]
 #
-# Each config runs in rounds of (ours, PyTorch, ours with OPENBLAS_CORETYPE=Haswell), so that ours and
-# PyTorch alternate and slow drift of the machine hits both; a cell is the mean of the rounds' medians.
+# Each config runs in rounds of (ours with OpenBLAS's own core choice, PyTorch, ours with Haswell kernels),
+# so that ours and PyTorch alternate and slow drift of the machine hits both; a cell is the mean of the
+# rounds' medians. "Own choice" is the core OpenBLAS detects when OPENBLAS_CORETYPE is unset (probed once,
+# then forced by name, because `cyclegan` restarts itself with OPENBLAS_CORETYPE=Haswell when it is unset);
+# either value is set only in the environment of our process. PyTorch does not use OpenBLAS.
+# The binary is copied into the log folder first, so a rebuild by someone else cannot swap it mid-run.
 # Before every run the script waits (up to --quiet-timeout s) until no Swift compiler runs and the CPUs
-# were ≥ 90 % idle over one second, and logs whether that held. Both sides use 2 threads (OpenBLAS's
-# default here; torch.set_num_threads(2)). OPENBLAS_CORETYPE is left as found for "ours" and set to
-# Haswell only in the environment of the "ours (Haswell)" process; PyTorch does not use OpenBLAS.
+# were ≥ 90 % idle over one second; after it, a run during which other processes (or the hypervisor:
+# steal time) took more than 5 % of the CPUs is repeated, up to twice, and marked if still disturbed.
+# Both sides use 2 threads (OpenBLAS's default here; torch.set_num_threads(2)).
 #
 # Configs (name = generator-size-ngf; ndf = ngf):
 #   r9-256-64  256², resnet_9blocks, ngf = ndf = 64   (the reference's default)
@@ -34,11 +38,12 @@ while [[ $# -gt 0 ]]; do
     --no-haswell) HASWELL=0; shift ;;
     --log-dir) LOG_DIR="$2"; shift 2 ;;
     --quiet-timeout) QUIET_TIMEOUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-vs-pytorch: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$LOG_DIR"
+touch "$LOG_DIR/disturbed.txt" "$LOG_DIR/disturbance.log" "$LOG_DIR/quiet.log"
 
 # name → "size netG ngf warm-up train-iters translate-iters"
 config_params() {
@@ -62,8 +67,18 @@ if ! { [[ -x "$VENV_PY" ]] && "$VENV_PY" -c 'import torch' 2>/dev/null; }; then
 fi
 echo "bench-vs-pytorch: building the release binary"
 swift build -c release --product cyclegan 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Merging)' || true
-BIN="$(swift build -c release --show-bin-path)/cyclegan"
-[[ -x "$BIN" ]] || { echo "bench-vs-pytorch: $BIN was not built" >&2; exit 1; }
+BUILT="$(swift build -c release --show-bin-path)/cyclegan"
+[[ -x "$BUILT" ]] || { echo "bench-vs-pytorch: $BUILT was not built" >&2; exit 1; }
+BIN="$LOG_DIR/cyclegan"
+cp "$BUILT" "$BIN"
+{ echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"; git status --short 2>/dev/null | sed 's/^/  /'; } > "$LOG_DIR/tree.txt"
+
+# The core OpenBLAS picks by itself (OPENBLAS_CORETYPE unset), read from the library our binary links.
+LIBOPENBLAS="$(ldd "$BIN" | awk '/libopenblas/ { print $3 }')"
+AUTO_CORE="$(env -u OPENBLAS_CORETYPE python3 -c 'import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1]); lib.openblas_get_corename.restype = ctypes.c_char_p
+print(lib.openblas_get_corename().decode())' "$LIBOPENBLAS")"
+HZ="$(getconf CLK_TCK)" NCPU="$(nproc)"
 
 # MARK: - A quiet machine
 
@@ -96,6 +111,30 @@ wait_quiet() {
   done
 }
 
+# "busy steal" jiffies of all CPUs so far (busy = user + nice + system + irq + softirq).
+cpu_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat; }
+
+# Runs a command with stdout to LOG; repeats it (up to twice) when other processes or the hypervisor took
+# more than 5 % of the CPUs meanwhile: CPU time of the whole system minus the command's own (user + sys).
+checked_run() {  # log command…
+  local log="$1"; shift
+  local attempt a b verdict
+  for attempt in 1 2 3; do
+    wait_quiet
+    read -r -a a < <(cpu_jiffies)
+    /usr/bin/time -f "%e %U %S" -o "$log.time" "$@" > "$log"
+    read -r -a b < <(cpu_jiffies)
+    verdict=$(tail -1 "$log.time" | awk -v hz="$HZ" -v n="$NCPU" -v busy=$((b[0] - a[0])) -v steal=$((b[1] - a[1])) '{
+      wall = $1; own = $2 + $3; other = (busy / hz - own) / (wall * n); st = steal / hz / (wall * n)
+      if (other < 0) other = 0
+      printf "%s: wall %.1f s, own CPU %.1f s, others %.0f%%, steal %.0f%%", (other > 0.05 || st > 0.05) ? "disturbed" : "clean", wall, own, 100 * other, 100 * st }')
+    echo "$(basename "$log") attempt $attempt $verdict" >> "$LOG_DIR/disturbance.log"
+    [[ "$verdict" == clean* ]] && return 0
+    echo "  $(basename "$log"): $verdict" >&2
+  done
+  echo "$(basename "$log")" >> "$LOG_DIR/disturbed.txt"
+}
+
 # MARK: - Runs
 
 value() { grep -E "^$2=" "$1" | tail -1 | cut -d= -f2; }
@@ -105,27 +144,37 @@ round_values() {  # key log-suffix: the key's value in $LOG_DIR/$c.r<round>.<suf
   local r
   for r in $(seq 1 "$ROUNDS"); do value "$LOG_DIR/$c.r$r.$2" "$1"; done
 }
+# "train-s/iter / translate-s/img" of a round, a * after a value whose run stayed disturbed.
+cell() {  # train-log-suffix round [translate-log-suffix]
+  local train="$LOG_DIR/$c.r$2.$1" translate="$LOG_DIR/$c.r$2.${3:-$1}"
+  local mark_t="" mark_i=""
+  grep -qx "$(basename "$train")" "$LOG_DIR/disturbed.txt" 2>/dev/null && mark_t="*"
+  grep -qx "$(basename "$translate")" "$LOG_DIR/disturbed.txt" 2>/dev/null && mark_i="*"
+  echo "$(value "$train" seconds_per_iter)$mark_t / $(value "$translate" seconds_per_image)$mark_i"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
 
-run_ours() {  # tag env-coretype config-args… ; writes $LOG_DIR/<tag>.{train,translate}.log
+run_ours() {  # tag coretype config-args… ; writes $LOG_DIR/<tag>.{train,translate}.log
   local tag="$1" coretype="$2"; shift 2
-  local envs=()
-  [[ -n "$coretype" ]] && envs=(OPENBLAS_CORETYPE="$coretype")
-  wait_quiet
-  env "${envs[@]}" "$BIN" bench "$@" --iters "$TRAIN_ITERS" --warmup "$WARMUP" > "$LOG_DIR/$tag.train.log"
-  wait_quiet
-  env "${envs[@]}" "$BIN" bench "$@" --iters "$TRANSLATE_ITERS" --warmup "$WARMUP" --translate > "$LOG_DIR/$tag.translate.log"
+  checked_run "$LOG_DIR/$tag.train.log" env OPENBLAS_CORETYPE="$coretype" "$BIN" bench "$@" \
+    --iters "$TRAIN_ITERS" --warmup "$WARMUP"
+  checked_run "$LOG_DIR/$tag.translate.log" env OPENBLAS_CORETYPE="$coretype" "$BIN" bench "$@" \
+    --iters "$TRANSLATE_ITERS" --warmup "$WARMUP" --translate
+  local log
+  for log in "$LOG_DIR/$tag.train.log" "$LOG_DIR/$tag.translate.log"; do
+    grep -q "^OpenBLAS core $coretype," "$log" || {
+      echo "bench-vs-pytorch: $log did not run with OpenBLAS core $coretype: $(grep '^OpenBLAS core' "$log")" >&2; exit 1; }
+  done
 }
 
 run_torch() {  # tag config-args…
   local tag="$1"; shift
-  wait_quiet
-  "$VENV_PY" Scripts/pytorch/bench_step.py "$@" --iters "$TRAIN_ITERS" --warmup "$WARMUP" \
-    --translate-iters "$TRANSLATE_ITERS" --threads 2 > "$LOG_DIR/$tag.torch.log"
+  checked_run "$LOG_DIR/$tag.torch.log" "$VENV_PY" Scripts/pytorch/bench_step.py "$@" --iters "$TRAIN_ITERS" \
+    --warmup "$WARMUP" --translate-iters "$TRANSLATE_ITERS" --threads 2
 }
 
 echo "bench-vs-pytorch: logs in $LOG_DIR"
-echo "OPENBLAS_CORETYPE in this environment: ${OPENBLAS_CORETYPE:-unset}" | tee "$LOG_DIR/env.txt"
+echo "OPENBLAS_CORETYPE in this environment: ${OPENBLAS_CORETYPE:-unset}; OpenBLAS's own choice here: $AUTO_CORE" | tee "$LOG_DIR/env.txt"
 echo "start loadavg: $(cat /proc/loadavg)" | tee -a "$LOG_DIR/env.txt"
 
 ROWS=() ROWS_H=() DETAILS=()
@@ -135,8 +184,8 @@ for c in "${CONFIG_LIST[@]}"; do
   [[ -n "$ITERS" ]] && TRAIN_ITERS="$ITERS"
   ARGS=(--size "$SIZE" --netG "$NETG" --ngf "$NGF" --ndf "$NGF")
   for r in $(seq 1 "$ROUNDS"); do
-    echo "[$c] round $r/$ROUNDS: ours"
-    run_ours "$c.r$r.ours" "" "${ARGS[@]}"
+    echo "[$c] round $r/$ROUNDS: ours, OPENBLAS_CORETYPE=$AUTO_CORE"
+    run_ours "$c.r$r.ours" "$AUTO_CORE" "${ARGS[@]}"
     echo "[$c] round $r/$ROUNDS: PyTorch"
     run_torch "$c.r$r" "${ARGS[@]}"
     if (( HASWELL )); then
@@ -153,36 +202,44 @@ for c in "${CONFIG_LIST[@]}"; do
     o_it=$(round_values seconds_per_iter "$variant.train.log" | mean)
     o_img=$(round_values seconds_per_image "$variant.translate.log" | mean)
     o_rss=$(for r in $(seq 1 "$ROUNDS"); do ours_rss "$LOG_DIR/$c.r$r.$variant.train.log"; done | mean)
-    core=$(sed -nE 's/^OpenBLAS core ([^,]+),.*/\1/p' "$LOG_DIR/$c.r1.$variant.train.log" | head -1)
     row="| $label | $t_it | $o_it | $(ratio "$o_it" "$t_it") | $t_img | $o_img | $(ratio "$o_img" "$t_img") | ${t_rss%.*} / ${o_rss%.*} MB |"
-    if [[ "$variant" == ours ]]; then ROWS+=("$row"); CORE="$core"; else ROWS_H+=("$row"); CORE_H="$core"; fi
-    for r in $(seq 1 "$ROUNDS"); do
-      DETAILS+=("$c round $r: torch $(value "$LOG_DIR/$c.r$r.torch.log" seconds_per_iter) s/iter $(value "$LOG_DIR/$c.r$r.torch.log" seconds_per_image) s/img; $variant $(value "$LOG_DIR/$c.r$r.$variant.train.log" seconds_per_iter) s/iter $(value "$LOG_DIR/$c.r$r.$variant.translate.log" seconds_per_image) s/img")
-    done
+    if [[ "$variant" == ours ]]; then ROWS+=("$row"); else ROWS_H+=("$row"); fi
+  done
+  for r in $(seq 1 "$ROUNDS"); do
+    line="$c round $r, s/iter and s/img: PyTorch $(cell torch.log "$r")"
+    line+="; ours ($AUTO_CORE) $(cell ours.train.log "$r" ours.translate.log)"
+    (( HASWELL )) && line+="; ours (Haswell) $(cell oursH.train.log "$r" oursH.translate.log)"
+    DETAILS+=("$line")
   done
 done
 
 # MARK: - Report
 
+HEADER="| config | PyTorch s/iter | ours s/iter | ratio | PyTorch s/img | ours s/img | ratio | peak RSS PyTorch / ours |"
 {
   echo
-  echo "Training iteration and translation, batch 1 (mean of $ROUNDS rounds' medians; ratio = ours / PyTorch, > 1 means we are slower)."
-  echo "PyTorch: $("$VENV_PY" -c 'import torch; print("torch", torch.__version__)') (oneDNN/MKL), 2 threads. Ours: OpenBLAS core ${CORE:-?}, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}."
+  echo "Training iteration and translation, batch 1; mean of $ROUNDS rounds' medians; ratio = ours / PyTorch"
+  echo "(> 1: we are slower). PyTorch: $("$VENV_PY" -c 'import torch; print("torch", torch.__version__)'), 2 threads."
+  echo "OPENBLAS_CORETYPE in the calling environment: ${OPENBLAS_CORETYPE:-unset}. Tree: $(head -1 "$LOG_DIR/tree.txt")."
   echo
-  echo "| config | PyTorch s/iter | ours s/iter | ratio | PyTorch s/img | ours s/img | ratio | peak RSS PyTorch / ours |"
+  echo "Ours with OpenBLAS's own core choice (OPENBLAS_CORETYPE=$AUTO_CORE):"
+  echo
+  echo "$HEADER"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   if (( HASWELL )); then
     echo
-    echo "Ours with OPENBLAS_CORETYPE=Haswell in its environment (OpenBLAS core ${CORE_H:-?}); same PyTorch runs:"
+    echo "Ours with OPENBLAS_CORETYPE=Haswell (what \`cyclegan\` picks by itself on AVX2 CPUs when the variable is unset); same PyTorch runs:"
     echo
-    echo "| config | PyTorch s/iter | ours s/iter | ratio | PyTorch s/img | ours s/img | ratio | peak RSS PyTorch / ours |"
+    echo "$HEADER"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS_H[@]}"
   fi
   echo
-  echo "Per round:"
+  echo "Per round (* = still disturbed after two repeats):"
   printf -- '- %s\n' "${DETAILS[@]}"
   echo
-  echo "Quiet-machine checks: $(grep -c '^quiet' "$LOG_DIR/quiet.log" || true) passed, $(grep -c '^NOT' "$LOG_DIR/quiet.log" || true) timed out (see $LOG_DIR/quiet.log)."
+  echo "Quiet-machine checks before runs: $(grep -c '^quiet' "$LOG_DIR/quiet.log" || true) passed, $(grep -c '^NOT' "$LOG_DIR/quiet.log" || true) timed out;" \
+       "runs repeated for disturbance: $(grep -c 'attempt [23]' "$LOG_DIR/disturbance.log" || true); still disturbed: $(wc -l < "$LOG_DIR/disturbed.txt")."
+  echo "Logs: $LOG_DIR"
 } | tee "$LOG_DIR/table.md"

@@ -319,7 +319,8 @@ public func profileTable(_ result: StepBenchmarkResult) -> String {
         let b = result.profile.first { $0.op == op && $0.pass == .backward }?.seconds ?? 0
         measured += f + b
         if op == .conv || op == .im2col || op == .gemm { convF += f; convB += b }
-        lines.append(row("  " + op.name, f, b))
+        // Adam runs once per network update, outside both passes: shown as a total only.
+        lines.append(op == .optimizer ? row("  " + op.name, nil, nil, total: f + b) : row("  " + op.name, f, b))
     }
     lines.append(row("  other (tape, pool, allocation)", nil, nil, total: wall - measured))
     lines.append(row("= all convolution work", convF, convB))

@@ -37,11 +37,15 @@ public final class Adam {
             m[i].withUnsafeMutableBufferPointer { m in
             v[i].withUnsafeMutableBufferPointer { v in
             p.value.withUnsafeMutableBufferPointer { w in
-                for j in 0..<w.count {
-                    m[j] = m[j] * b1 + g[j] * (1 - b1)
-                    v[j] = v[j] * b2 + g[j] * g[j] * (1 - b2)
-                    let denom = v[j].squareRoot() / correction2Sqrt + eps
-                    w[j] -= stepSize * (m[j] / denom)
+                let (gs, ms, vs, ws) = (Unchecked(g), Unchecked(m), Unchecked(v), Unchecked(w))
+                parallelChunks(w.count, costPerItem: 4) { range in
+                    let (g, m, v, w) = (gs.value, ms.value, vs.value, ws.value)
+                    for j in range {
+                        m[j] = m[j] * b1 + g[j] * (1 - b1)
+                        v[j] = v[j] * b2 + g[j] * g[j] * (1 - b2)
+                        let denom = v[j].squareRoot() / correction2Sqrt + eps
+                        w[j] -= stepSize * (m[j] / denom)
+                    }
                 }
             }}}}
         }

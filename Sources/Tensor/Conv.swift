@@ -118,12 +118,19 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     y.withUnsafeMutableBufferPointer { yp in
     cols.withUnsafeMutableBufferPointer { cp in
         for i in 0..<N {
+            let out = yp.baseAddress! + i * Cout * g.outPixels
             im2col(xp.baseAddress! + i * x.c * x.h * x.w, g, into: cp.baseAddress!)
+            // With a bias, the output starts as the bias and the GEMM adds onto it (beta 1): this spares
+            // both OpenBLAS's pass that zeroes C for beta 0 and a separate pass adding the bias.
+            if let bias {
+                bias.withUnsafeBufferPointer { b in
+                    for o in 0..<Cout { (out + o * g.outPixels).update(repeating: b[o], count: g.outPixels) }
+                }
+            }
             sgemm(m: Cout, n: g.outPixels, k: g.patchSize, a: wp.baseAddress!, b: cp.baseAddress!,
-                  c: yp.baseAddress! + i * Cout * g.outPixels)
+                  beta: bias == nil ? 0 : 1, c: out)
         }
     }}}}
-    if let bias { addChannelBias(&y, bias) }
     return y
 }
 
@@ -135,6 +142,18 @@ public func conv2dBackward(
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
+    // Stride 1: the input gradient is itself a convolution, of dOutput with the flipped, transposed
+    // weights and padding k − 1 − p. That runs as im2col + one GEMM of the forward's well-shaped kind
+    // (output Cin × H·W) instead of a GEMM into a k²-times larger column matrix and col2im.
+    if stride == 1 && needInput && padding <= k - 1 {
+        let dInput = conv2dForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1,
+                                   padding: k - 1 - padding)
+        let rest = needWeight || needBias
+            ? conv2dBackward(dOutput, input: x, weight: weight, stride: 1, padding: padding,
+                             needInput: false, needWeight: needWeight, needBias: needBias)
+            : (dInput: nil, dWeight: nil, dBias: nil)
+        return (dInput, rest.dWeight, rest.dBias)
+    }
     var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
     var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
     var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
@@ -160,6 +179,19 @@ public func conv2dBackward(
         }
     }}
     return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+}
+
+/// w [Cout, Cin, k, k] → [Cin, Cout, k, k] rotated by 180°: the weights of the adjoint (stride 1) convolution.
+func flippedTransposed(_ w: Tensor) -> Tensor {
+    let (Cout, Cin, k) = (w.shape[0], w.shape[1], w.shape[2])
+    var out = Tensor(uninitializedShape: [Cin, Cout, k, k])
+    w.withUnsafeBufferPointer { src in
+    out.withUnsafeMutableBufferPointer { dst in
+        for o in 0..<Cout { for i in 0..<Cin { for ky in 0..<k { for kx in 0..<k {
+            dst[((i * Cout + o) * k + (k - 1 - ky)) * k + (k - 1 - kx)] = src[((o * Cin + i) * k + ky) * k + kx]
+        }}}}
+    }}
+    return out
 }
 
 // MARK: - Transposed convolution

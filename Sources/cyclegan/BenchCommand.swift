@@ -7,18 +7,27 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time convolution kernels, training iterations or translations (build with -c release).",
         discussion: """
-        cyclegan bench --kernels [--size 128 --size 256] [--iters K]
-          forward, input-gradient and weight-gradient kernels of the generator's convolution shapes, in
-          GFLOP/s beside cblas_sgemm alone on the same M, N, K (ratio = kernel / sgemm).
-        cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 64] [--ndf 64] [--iters 5] [--warmup 1] [--translate]
-          full training iterations (Trainer.step on random images: batch 1, instance norm, lsgan,
-          λ_identity 0.5), or with --translate generator forwards with frozen parameters. Prints median and
-          min, GFLOP/s of the analytically counted convolution FLOPs, peak resident memory and a per-op profile.
-          The last line is seconds_per_iter=<median> (seconds_per_image=<median> with --translate).
-        FLOPs: a convolution's forward is 2·Cout·Cin·k²·Ho·Wo (a transposed conv counts its input pixels);
-        each input or weight gradient computed costs as much again. A generator's first conv needs no input
-        gradient when fed a real image; D in the G step computes input gradients only.
-        OpenBLAS picks its kernels when it loads: set OPENBLAS_CORETYPE in the environment to override.
+        Kernels: cyclegan bench --kernels [--size 128 --size 256] [--iters K]
+        Forward, input-gradient and weight-gradient kernels of the generator's
+        convolution shapes, in GFLOP/s beside cblas_sgemm alone on the same
+        M, N, K (ratio = kernel / sgemm).
+
+        Steps: cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 64]
+               [--ndf 64] [--iters 5] [--warmup 1] [--translate]
+        Full training iterations (Trainer.step on random images: batch 1,
+        instance norm, lsgan, λ_identity 0.5), or with --translate generator
+        forwards with frozen parameters. Prints median and min, GFLOP/s of the
+        analytically counted convolution FLOPs, peak resident memory (VmHWM)
+        and a per-op profile. The last line is seconds_per_iter=<median>
+        (seconds_per_image=<median> with --translate).
+
+        FLOPs: a convolution's forward is 2·Cout·Cin·k²·Ho·Wo (a transposed
+        conv counts its input pixels); each input or weight gradient computed
+        costs as much again. A generator's first conv needs no input gradient
+        when fed a real image; D in the G step computes input gradients only.
+
+        OpenBLAS picks its kernels when it loads: OPENBLAS_CORETYPE in the
+        environment overrides the choice.
         """)
 
     @Flag(help: "Benchmark the convolution kernels against sgemm instead of training iterations.")

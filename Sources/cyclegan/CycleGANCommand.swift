@@ -18,9 +18,10 @@ struct CycleGANCommand: ParsableCommand {
     }
 }
 
-/// OpenBLAS picks its kernels when the library loads. On AVX2 CPUs its `Haswell` kernels ran the thin
-/// convolution GEMMs 20–40 % faster than the auto-selected ones (Zen 4: `Cooperlake`/`Zen`; see
-/// BENCHMARKS.md), so unless the user set OPENBLAS_CORETYPE, the process restarts itself once with it set.
+/// OpenBLAS picks its kernels when the library loads. Its `Haswell` kernels were ahead of the auto-selected
+/// ones on some thin convolution GEMMs (NATIVE.md; BENCHMARKS.md: on the Zen 3 CI machine whole iterations
+/// are within noise), so unless the user set OPENBLAS_CORETYPE, the process restarts itself once with it set:
+/// one kernel family everywhere, whatever OpenBLAS would guess.
 func selectBLASKernels() {
     guard getenv("OPENBLAS_CORETYPE") == nil,
           let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
