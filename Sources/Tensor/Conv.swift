@@ -110,6 +110,9 @@ private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c:
 public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
     let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
+    if stride == 1 && padding == 0 && Cout <= fewOutputsLimit {
+        return conv2dFewOutputsForward(x, weight: weight, bias: bias)
+    }
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
     var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
@@ -145,7 +148,8 @@ public func conv2dBackward(
     // Stride 1: the input gradient is itself a convolution, of dOutput with the flipped, transposed
     // weights and padding k − 1 − p. That runs as im2col + one GEMM of the forward's well-shaped kind
     // (output Cin × H·W) instead of a GEMM into a k²-times larger column matrix and col2im.
-    if stride == 1 && needInput && padding <= k - 1 {
+    // (Not for inputs of few channels: that convolution would have few outputs and a wide padding.)
+    if stride == 1 && needInput && padding <= k - 1 && x.c > fewOutputsLimit {
         let dInput = conv2dForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1,
                                    padding: k - 1 - padding)
         let rest = needWeight || needBias
@@ -153,6 +157,10 @@ public func conv2dBackward(
                              needInput: false, needWeight: needWeight, needBias: needBias)
             : (dInput: nil, dWeight: nil, dBias: nil)
         return (dInput, rest.dWeight, rest.dBias)
+    }
+    if stride == 1 && padding == 0 && Cout <= fewOutputsLimit && !needInput {
+        return (nil, needWeight ? conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k) : nil,
+                needBias ? channelSums(dOutput) : nil)
     }
     var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
     var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
