@@ -39,7 +39,7 @@ public func dot(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>
 
 extension Tensor {
     /// Σ of all elements.
-    public func sum() -> Float { withUnsafeBufferPointer { Tensor_sum($0) } }
+    public func sum() -> Float { withUnsafeBufferPointer { Float(sumDouble($0)) } }
     /// Mean of all elements.
     public func mean() -> Float { withUnsafeBufferPointer { Float(sumDouble($0) / Double(count)) } }
     /// Largest |element|.
@@ -47,5 +47,3 @@ extension Tensor {
     /// Euclidean norm.
     public func norm() -> Float { withUnsafeBufferPointer { Float(dot($0, $0).squareRoot()) } }
 }
-
-@inlinable func Tensor_sum(_ x: UnsafeBufferPointer<Float>) -> Float { sum(x) }
