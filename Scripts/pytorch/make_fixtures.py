@@ -44,7 +44,7 @@ CONFIGS = {
     'r6_32_1to3_noidt': dict(COMMON, **NARROW, netG='resnet_6blocks', input_nc=1, output_nc=3,
                              lambda_identity=0.0, seed=4),
     'r6_32_batch_vanilla': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='batch', gan_mode='vanilla',
-                                seed=5),
+                                seed=15),
     'r6_32_none': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='none', seed=6),
 }
 
@@ -97,8 +97,25 @@ def make_one(name: str, cfg: dict):
     return initial, real_A, real_B, result, captured, after
 
 
+# The L1 losses' gradient is sign(output − target): where the two are within rounding of each other, the
+# sign is decided by rounding, and one flipped pixel moves every gradient upstream by ~0.5 %. A fixture
+# must not hold such a near-tie, or it checks rounding rather than the method (pick another seed).
+NEAR_TIE = 1e-5
+
+
+def l1_margin(r, real_A, real_B, cfg) -> float:
+    pairs = [('rec_A', real_A), ('rec_B', real_B)]
+    if cfg['lambda_identity'] > 0:
+        pairs += [('idt_A', real_B), ('idt_B', real_A)]
+    return min(float((r[k] - target).abs().min()) for k, target in pairs)
+
+
 def write_fixture(path: str, name: str, cfg: dict):
     initial, real_A, real_B, r, grads, after = make_one(name, cfg)
+    margin = l1_margin(r, real_A, real_B, cfg)
+    if margin < NEAR_TIE:
+        raise SystemExit('%s: an L1 term has |output - target| = %.3g < %g (a near-tie whose gradient sign is '
+                         'rounding); choose another seed in CONFIGS' % (name, margin, NEAR_TIE))
     tmp = path + '.tmp'
     with h5py.File(tmp, 'w') as f:
         f.attrs['config'] = json.dumps({k: cfg[k] for k in CONFIG_KEYS})

@@ -113,6 +113,10 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     if stride == 1 && padding == 0 && Cout <= fewOutputsLimit {
         return conv2dFewOutputsForward(x, weight: weight, bias: bias)
     }
+    if usesWinograd(kernel: k, stride: stride, inChannels: x.c, outChannels: Cout,
+                    outHeight: x.h + 2 * padding - 2, outWidth: x.w + 2 * padding - 2, batch: N) {
+        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding)
+    }
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
     var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
@@ -157,6 +161,11 @@ public func conv2dBackward(
                              needInput: false, needWeight: needWeight, needBias: needBias)
             : (dInput: nil, dWeight: nil, dBias: nil)
         return (dInput, rest.dWeight, rest.dBias)
+    }
+    if !needInput && usesWinograd(kernel: k, stride: stride, inChannels: x.c, outChannels: Cout,
+                                  outHeight: g.outHeight, outWidth: g.outWidth, batch: N) {
+        return (nil, needWeight ? conv2dWinogradWeightGradient(dOutput, input: x, padding: padding) : nil,
+                needBias ? channelSums(dOutput) : nil)
     }
     if stride == 1 && padding == 0 && Cout <= fewOutputsLimit && !needInput {
         return (nil, needWeight ? conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k) : nil,

@@ -26,6 +26,8 @@ public enum Profiler {
         case im2col
         /// `sgemm` (cblas_sgemm)
         case gemm
+        /// Winograd's tile transforms (input, output, filter and their adjoints)
+        case winograd
         /// instance / batch normalisation and batch norm's affine part
         case norm
         /// reflection padding
@@ -44,6 +46,7 @@ public enum Profiler {
             case .conv: "conv (rest)"
             case .im2col: "im2col/col2im"
             case .gemm: "gemm (sgemm)"
+            case .winograd: "winograd transforms"
             case .norm: "norm"
             case .pad: "reflection pad"
             case .activation: "activations"

@@ -26,6 +26,10 @@ struct Bench: ParsableCommand {
         costs as much again. A generator's first conv needs no input gradient
         when fed a real image; D in the G step computes input gradients only.
 
+        Winograd computes 3×3 stride-1 convolutions with 4× fewer multiplies:
+        their FLOPs are still counted as direct convolutions, so GFLOP/s is
+        "effective". --conv_algorithm im2col|winograd forces one path to compare.
+
         OpenBLAS picks its kernels when it loads: OPENBLAS_CORETYPE in the
         environment overrides the choice.
         """)
@@ -46,6 +50,9 @@ struct Bench: ParsableCommand {
     var warmup = 1
     @Flag(help: "Time translations (generator forward, nothing recorded) instead of training iterations.")
     var translate = false
+    @Option(name: .customLong("conv_algorithm"),
+            help: "3×3 stride-1 convolutions: automatic (by layer shape), im2col or winograd (forced everywhere).")
+    var convAlgorithm: ConvAlgorithm = .automatic
 
     func validate() throws {
         if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
@@ -61,8 +68,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         let machine = "OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), kernel threads \(kernelThreads), "
-            + "OPENBLAS_CORETYPE \(coreType)"
-        if kernels { runKernels(machine) } else { runSteps(machine) }
+            + "OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue)"
+        ConvAlgorithm.$current.withValue(convAlgorithm) {
+            if kernels { runKernels(machine) } else { runSteps(machine) }
+        }
     }
 
     private func runKernels(_ machine: String) {
@@ -116,3 +125,5 @@ struct Bench: ParsableCommand {
         print(String(format: "seconds_per_%@=%.4f", (translate ? "image" : "iter") as NSString, result.median))
     }
 }
+
+extension ConvAlgorithm: ExpressibleByArgument {}

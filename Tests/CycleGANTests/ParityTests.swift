@@ -66,7 +66,15 @@ struct ParityTests {
         return (file, model, method)
     }
 
-    @Test("network outputs match the reference", arguments: parityFixtures)
+    /// Each check runs with both algorithms for the 3×3 stride-1 convolutions: the fixtures' networks are too
+    /// narrow for `automatic` to pick Winograd, so it is forced here.
+    static let algorithms: [ConvAlgorithm] = [.im2col, .winograd]
+
+    @Test("network outputs match the reference", arguments: parityFixtures, algorithms)
+    func outputs(_ name: String, _ algorithm: ConvAlgorithm) throws {
+        try ConvAlgorithm.$current.withValue(algorithm) { try outputs(name) }
+    }
+
     func outputs(_ name: String) throws {
         let (file, model, method) = try load(name)
         defer { file.close() }
@@ -86,12 +94,16 @@ struct ParityTests {
             let ref = try file.read("outputs/\(key)")
             #expect(ours.shape == ref.shape, "\(name) \(key) shape")
             let d = (ours - ref).maxAbs()
-            print("parity \(name) \(key): max |ours − torch| = \(d)")
+            print("parity \(name) [\(ConvAlgorithm.current)] \(key): max |ours − torch| = \(d)")
             #expect(d < 1e-4, "\(name) \(key): max difference \(d)")
         }
     }
 
-    @Test("losses, gradients and weights after one iteration match the reference", arguments: parityFixtures)
+    @Test("losses, gradients and weights after one iteration match the reference", arguments: parityFixtures, algorithms)
+    func trainingStep(_ name: String, _ algorithm: ConvAlgorithm) throws {
+        try ConvAlgorithm.$current.withValue(algorithm) { try trainingStep(name) }
+    }
+
     func trainingStep(_ name: String) throws {
         let (file, model, method) = try load(name)
         defer { file.close() }
@@ -101,7 +113,7 @@ struct ParityTests {
         for (key, ours) in Swift.zip(Losses.names, losses.values) {
             let ref = try file.read("losses/\(key)").scalar
             let rel = abs(ours - ref) / max(abs(ref), 1e-12)
-            print("parity \(name) loss \(key): ours \(ours) torch \(ref) relative \(rel)")
+            print("parity \(name) [\(ConvAlgorithm.current)] loss \(key): ours \(ours) torch \(ref) relative \(rel)")
             #expect(ref == 0 ? ours == 0 : rel < 1e-5, "\(name) loss \(key): \(ours) vs \(ref)")
         }
         // Conv biases followed by instance norm have a zero gradient in exact arithmetic (the norm subtracts
@@ -129,7 +141,7 @@ struct ParityTests {
                 }
             }
         }
-        print("parity \(name) gradients: worst relative difference \(worstGradient.0) at \(worstGradient.1) "
+        print("parity \(name) [\(ConvAlgorithm.current)] gradients: worst relative difference \(worstGradient.0) at \(worstGradient.1) "
               + "(\(zeroGradientBiases.count) zero-gradient biases checked against their weights)")
 
         // Weights after the step. Adam's first step is −lr·g/(|g| + ε) ≈ −lr·sign(g): where rounding decides
@@ -155,7 +167,7 @@ struct ParityTests {
                 #expect(d < 1e-5, "\(name) weight after step \(group)/\(key): max difference \(d)")
             }
         }
-        print("parity \(name) weights after the step: worst max difference \(worstWeight.0) at \(worstWeight.1) "
+        print("parity \(name) [\(ConvAlgorithm.current)] weights after the step: worst max difference \(worstWeight.0) at \(worstWeight.1) "
               + "(\(illConditioned) elements whose gradient sign is rounding noise left to the Adam check)")
     }
 
@@ -175,6 +187,6 @@ struct ParityTests {
                 #expect(d < 1e-5, "\(name) \(g)/\(key): max difference \(d)")
             }
         }
-        print("parity \(name) Adam on reference gradients: worst max difference \(worst)")
+        print("parity \(name) [\(ConvAlgorithm.current)] Adam on reference gradients: worst max difference \(worst)")
     }
 }

@@ -1,0 +1,415 @@
+// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016): the residual blocks' convolutions, ≈ 80 % of a generator's FLOPs.
+//
+// The output is cut into 4×4 tiles; each reads a 6×6 input patch d. With the 6×6, 6×3 and 4×6 matrices
+// Bᵀ, G and Aᵀ below, one tile of one output channel is
+//     Y = Aᵀ [ Σ_ci (G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ) ] A
+// so the channel sum becomes 36 independent GEMMs, one per position ξ of the 6×6 transformed tile:
+//     M[ξ] (Cout × tiles) = U[ξ] (Cout × Cin) · V[ξ] (Cin × tiles)
+// with 36 multiplies per 16 outputs instead of 144: 4× fewer. The transforms are cheap (a few adds per
+// element) and run vectorised over a row of tiles.
+//
+// The weight gradient is the adjoint of the same computation: dU[ξ] = dM[ξ] · V[ξ]ᵀ with dM = A dY Aᵀ per
+// tile, then dW = Gᵀ dU G. The input gradient needs nothing here: at stride 1 it is itself a 3×3
+// convolution (with the flipped weights, `conv2dBackward`), so it takes this path too.
+//
+// Rounding: the transforms hold coefficients up to 8 and 1/24, so results differ from im2col's by
+// ≈ 1e-6 relative (tests: `WinogradTests`); im2col + GEMM stays the always-available path and the oracle.
+
+/// Which algorithm the 3×3 stride-1 convolutions use. `automatic` picks by layer shape (`winogradPays`),
+/// a pure function of the shapes, so a run and its resumption compute bit-identical results.
+/// Tests and benchmarks force the others to compare both paths:
+///
+///     ConvAlgorithm.$current.withValue(.im2col) { … }
+public enum ConvAlgorithm: String, Sendable, CaseIterable {
+    case automatic, im2col, winograd
+
+    /// The algorithm in force (task-local, so that concurrent tests can each force their own).
+    @TaskLocal public static var current = ConvAlgorithm.automatic
+}
+
+/// Whether a convolution (kernel k, stride s) of Cin → Cout channels with an output of `tiles` 4×4 tiles
+/// goes through Winograd under `ConvAlgorithm.current`.
+func usesWinograd(kernel: Int, stride: Int, inChannels: Int, outChannels: Int, outHeight: Int, outWidth: Int,
+                  batch: Int) -> Bool {
+    guard kernel == 3 && stride == 1 else { return false }
+    switch ConvAlgorithm.current {
+    case .im2col: return false
+    case .winograd: return true
+    case .automatic:
+        let tiles = batch * ((outHeight + 3) / 4) * ((outWidth + 3) / 4)
+        return winogradPays(inChannels: inChannels, outChannels: outChannels, tiles: tiles)
+    }
+}
+
+/// Measured with `cyclegan bench --kernels` (BENCHMARKS.md): Winograd wins once the 36 GEMMs are not thin.
+func winogradPays(inChannels: Int, outChannels: Int, tiles: Int) -> Bool {
+    inChannels >= 32 && outChannels >= 32 && tiles >= 16
+}
+
+// MARK: - Geometry
+
+/// How a convolution's output [N, ·, Ho, Wo] is cut into 4×4 tiles, each reading a 6×6 patch of the
+/// zero-padded input. Tile t = (n·tilesY + ty)·tilesX + tx.
+struct WinogradTiling {
+    let batch: Int, height: Int, width: Int, padding: Int
+    let outHeight: Int, outWidth: Int
+    let tilesY: Int, tilesX: Int
+
+    init(batch: Int, height: Int, width: Int, padding: Int) {
+        self.batch = batch; self.height = height; self.width = width; self.padding = padding
+        outHeight = height + 2 * padding - 2
+        outWidth = width + 2 * padding - 2
+        precondition(outHeight > 0 && outWidth > 0, "a 3×3 convolution does not fit a \(height)×\(width) input")
+        tilesY = (outHeight + 3) / 4
+        tilesX = (outWidth + 3) / 4
+    }
+
+    var tiles: Int { batch * tilesY * tilesX }
+    /// Tiles padded to a multiple of 8 in scratch rows, so the vector loops need no remainder.
+    var rowStride: Int { (tilesX + 1 + 7) & ~7 }
+}
+
+// MARK: - Convolution
+
+/// x [N, Cin, H, W], weight [Cout, Cin, 3, 3], bias [Cout]? → [N, Cout, H + 2p − 2, W + 2p − 2]
+func conv2dWinogradForward(_ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) -> Tensor {
+    let (N, Cin, Cout) = (x.n, x.c, weight.shape[0])
+    let tiling = WinogradTiling(batch: N, height: x.h, width: x.w, padding: padding)
+    let T = tiling.tiles
+    let u = winogradFilters(weight)
+    let v = winogradInputs(x, tiling)
+    var m = Tensor(uninitializedShape: [36, Cout, T])
+    u.withUnsafeBufferPointer { up in
+    v.withUnsafeBufferPointer { vp in
+    m.withUnsafeMutableBufferPointer { mp in
+        sgemmBatch(36, m: Cout, n: T, k: Cin, a: up.baseAddress!, strideA: Cout * Cin,
+                   b: vp.baseAddress!, strideB: Cin * T, c: mp.baseAddress!, strideC: Cout * T)
+    }}}
+    return winogradOutputs(m, tiling, bias: bias)
+}
+
+/// dOutput [N, Cout, Ho, Wo], input x [N, Cin, H, W] → dWeight [Cout, Cin, 3, 3] of `conv2dWinogradForward`.
+func conv2dWinogradWeightGradient(_ dOutput: Tensor, input x: Tensor, padding: Int) -> Tensor {
+    let (Cin, Cout) = (x.c, dOutput.c)
+    let tiling = WinogradTiling(batch: x.n, height: x.h, width: x.w, padding: padding)
+    precondition(dOutput.h == tiling.outHeight && dOutput.w == tiling.outWidth, "inconsistent gradient shape")
+    let T = tiling.tiles
+    let v = winogradInputs(x, tiling)
+    let dm = winogradOutputGradients(dOutput, tiling)
+    var du = Tensor(uninitializedShape: [36, Cout, Cin])
+    dm.withUnsafeBufferPointer { dmp in
+    v.withUnsafeBufferPointer { vp in
+    du.withUnsafeMutableBufferPointer { dup in
+        sgemmBatch(36, transB: true, m: Cout, n: Cin, k: T, a: dmp.baseAddress!, strideA: Cout * T,
+                   b: vp.baseAddress!, strideB: Cin * T, c: dup.baseAddress!, strideC: Cout * Cin)
+    }}}
+    return winogradFilterGradients(du)
+}
+
+// MARK: - Transforms
+
+/// weight [Cout, Cin, 3, 3] → U [36, Cout, Cin], U[·, o, i] = G g Gᵀ.
+private func winogradFilters(_ weight: Tensor) -> Tensor {
+    let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
+    let (Cout, Cin) = (weight.shape[0], weight.shape[1])
+    var u = Tensor(uninitializedShape: [36, Cout, Cin])
+    let stride = (Cin + 7) & ~7
+    weight.withUnsafeBufferPointer { wb in
+    u.withUnsafeMutableBufferPointer { ub in
+        let (ws, us) = (Unchecked(wb.baseAddress!), Unchecked(ub.baseAddress!))
+        parallelChunks(Cout, costPerItem: Cin * 36) { outputs in
+            // g[tap][ci] gathered for one output channel, then G·g (6 × 3 rows) per column tap.
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: 9 * stride + 18 * stride)
+            defer { g.deallocate() }
+            let h = g + 9 * stride
+            for o in outputs {
+                let w = ws.value + o &* Cin &* 9
+                for ci in 0..<Cin { for tap in 0..<9 { g[tap &* stride &+ ci] = w[ci &* 9 &+ tap] } }
+                for kx in 0..<3 {   // h[i][kx] = Σ_ky G[i][ky] g[ky][kx]
+                    applyG(g + kx &* stride, inStride: 3 &* stride, h + kx &* stride, outStride: 3 &* stride, count: Cin)
+                }
+                for i in 0..<6 {    // U[i][j] = Σ_kx G[j][kx] h[i][kx]
+                    applyG(h + i &* 3 &* stride, inStride: stride,
+                           us.value + (i &* 6 &* Cout &+ o) &* Cin, outStride: Cout &* Cin, count: Cin)
+                }
+            }
+        }
+    }}
+    return u
+}
+
+/// dU [36, Cout, Cin] → dWeight [Cout, Cin, 3, 3] = Gᵀ dU G (the adjoint of `winogradFilters`).
+private func winogradFilterGradients(_ du: Tensor) -> Tensor {
+    let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
+    let (Cout, Cin) = (du.shape[1], du.shape[2])
+    var dw = Tensor(uninitializedShape: [Cout, Cin, 3, 3])
+    let stride = (Cin + 7) & ~7
+    du.withUnsafeBufferPointer { db in
+    dw.withUnsafeMutableBufferPointer { wb in
+        let (ds, ws) = (Unchecked(db.baseAddress!), Unchecked(wb.baseAddress!))
+        parallelChunks(Cout, costPerItem: Cin * 36) { outputs in
+            let h = UnsafeMutablePointer<Float>.allocate(capacity: 18 * stride + 9 * stride)
+            defer { h.deallocate() }
+            let g = h + 18 * stride
+            for o in outputs {
+                for i in 0..<6 {    // h[i][kx] = Σ_j G[j][kx] dU[i][j]
+                    applyGTransposed(ds.value + (i &* 6 &* Cout &+ o) &* Cin, inStride: Cout &* Cin,
+                                     h + i &* 3 &* stride, outStride: stride, count: Cin)
+                }
+                for kx in 0..<3 {   // g[ky][kx] = Σ_i G[i][ky] h[i][kx]
+                    applyGTransposed(h + kx &* stride, inStride: 3 &* stride, g + kx &* stride,
+                                     outStride: 3 &* stride, count: Cin)
+                }
+                let w = ws.value + o &* Cin &* 9
+                for ci in 0..<Cin { for tap in 0..<9 { w[ci &* 9 &+ tap] = g[tap &* stride &+ ci] } }
+            }
+        }
+    }}
+    return dw
+}
+
+/// x [N, C, H, W] → V [36, C, tiles], V[·, c, t] = Bᵀ d B for tile t's 6×6 patch d of the padded input.
+private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> Tensor {
+    let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
+    let (N, C, H, W, p) = (x.n, x.c, x.h, x.w, tiling.padding)
+    let (TY, TX, T, R) = (tiling.tilesY, tiling.tilesX, tiling.tiles, tiling.rowStride)
+    var v = Tensor(uninitializedShape: [36, C, T])
+    x.withUnsafeBufferPointer { xb in
+    v.withUnsafeMutableBufferPointer { vb in
+        let (xs, vs) = (Unchecked(xb.baseAddress!), Unchecked(vb.baseAddress!))
+        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
+            // q[row][phase][j] = padded input (row, 4j + phase): each patch column l of a row of tiles is
+            // then the contiguous vector q[row][l % 4][l / 4 ..< l / 4 + TX].
+            let rows = 4 * TY + 2
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: rows * 4 * R + 36 * R)
+            defer { q.deallocate() }
+            let e = q + rows * 4 * R   // Bᵀ applied down the columns: e[i][l]
+            for plane in planes {
+                let (n, c) = (plane / C, plane % C)
+                let src = xs.value + plane &* H &* W
+                for row in 0..<rows {
+                    let iy = row &- p
+                    let dst = q + row &* 4 &* R
+                    if iy < 0 || iy >= H { dst.update(repeating: 0, count: 4 &* R); continue }
+                    let line = src + iy &* W
+                    for phase in 0..<4 {
+                        for j in 0...TX {
+                            let ix = 4 &* j &+ phase &- p
+                            dst[phase &* R &+ j] = ix >= 0 && ix < W ? line[ix] : 0
+                        }
+                    }
+                }
+                for ty in 0..<TY {
+                    for l in 0..<6 {
+                        applyBT(q + ((4 &* ty &* 4 &+ l % 4) &* R &+ l / 4), inStride: 4 &* R,
+                                e + l &* R, outStride: 6 &* R, count: TX)
+                    }
+                    let t0 = (n &* TY &+ ty) &* TX
+                    for i in 0..<6 {
+                        applyBT(e + i &* 6 &* R, inStride: R,
+                                vs.value + ((i &* 6 &* C &+ c) &* T &+ t0), outStride: C &* T, count: TX)
+                    }
+                }
+            }
+        }
+    }}
+    return v
+}
+
+/// M [36, C, tiles] → y [N, C, Ho, Wo] = Aᵀ m A per tile (+ bias), cropped to the output.
+private func winogradOutputs(_ m: Tensor, _ tiling: WinogradTiling, bias: Tensor?) -> Tensor {
+    let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
+    let (N, C) = (tiling.batch, m.shape[1])
+    let (Ho, Wo, TY, TX, T, R) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
+                                  tiling.rowStride)
+    var y = Tensor(uninitializedShape: [N, C, Ho, Wo])
+    let biasValues = bias?.scalars ?? [Float](repeating: 0, count: C)
+    m.withUnsafeBufferPointer { mb in
+    y.withUnsafeMutableBufferPointer { yb in
+        let (ms, ys) = (Unchecked(mb.baseAddress!), Unchecked(yb.baseAddress!))
+        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
+            let f = UnsafeMutablePointer<Float>.allocate(capacity: 24 * R + 16 * R)
+            defer { f.deallocate() }
+            let o = f + 24 * R   // o[a][b][tx]: output (4ty + a, 4tx + b)
+            for plane in planes {
+                let (n, c) = (plane / C, plane % C)
+                let b = biasValues[c]
+                let dst = ys.value + plane &* Ho &* Wo
+                for ty in 0..<TY {
+                    let t0 = (n &* TY &+ ty) &* TX
+                    for k in 0..<6 {    // f[a][k] = Σ_i Aᵀ[a][i] m[i][k]
+                        applyAT(ms.value + ((k &* C &+ c) &* T &+ t0), inStride: 6 &* C &* T,
+                                f + k &* R, outStride: 6 &* R, count: TX)
+                    }
+                    for a in 0..<4 {    // o[a][b] = Σ_k Aᵀ[b][k] f[a][k]
+                        applyAT(f + a &* 6 &* R, inStride: R, o + a &* 4 &* R, outStride: R, count: TX)
+                    }
+                    for a in 0..<min(4, Ho &- 4 &* ty) {
+                        let line = dst + (4 &* ty &+ a) &* Wo
+                        for tx in 0..<TX {
+                            for col in 0..<min(4, Wo &- 4 &* tx) {
+                                line[4 &* tx &+ col] = o[(a &* 4 &+ col) &* R &+ tx] + b
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }}
+    return y
+}
+
+/// dY [N, C, Ho, Wo] → dM [36, C, tiles] = A dy Aᵀ per tile (the adjoint of `winogradOutputs`),
+/// zero beyond the output's edge.
+private func winogradOutputGradients(_ dy: Tensor, _ tiling: WinogradTiling) -> Tensor {
+    let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
+    let (N, C) = (tiling.batch, dy.c)
+    let (Ho, Wo, TY, TX, T, R) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
+                                  tiling.rowStride)
+    var dm = Tensor(uninitializedShape: [36, C, T])
+    dy.withUnsafeBufferPointer { gb in
+    dm.withUnsafeMutableBufferPointer { mb in
+        let (gs, ms) = (Unchecked(gb.baseAddress!), Unchecked(mb.baseAddress!))
+        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
+            let d = UnsafeMutablePointer<Float>.allocate(capacity: 16 * R + 24 * R)
+            defer { d.deallocate() }
+            let f = d + 16 * R   // f[i][b] = Σ_a Aᵀ[a][i] d[a][b]
+            for plane in planes {
+                let (n, c) = (plane / C, plane % C)
+                let src = gs.value + plane &* Ho &* Wo
+                for ty in 0..<TY {
+                    for a in 0..<4 {    // d[a][b][tx] = dY(4ty + a, 4tx + b)
+                        let oy = 4 &* ty &+ a
+                        for col in 0..<4 {
+                            let dst = d + (a &* 4 &+ col) &* R
+                            for tx in 0..<TX {
+                                let ox = 4 &* tx &+ col
+                                dst[tx] = oy < Ho && ox < Wo ? src[oy &* Wo &+ ox] : 0
+                            }
+                        }
+                    }
+                    for col in 0..<4 {
+                        applyATTransposed(d + col &* R, inStride: 4 &* R, f + col &* R, outStride: 4 &* R, count: TX)
+                    }
+                    let t0 = (n &* TY &+ ty) &* TX
+                    for i in 0..<6 {
+                        applyATTransposed(f + i &* 4 &* R, inStride: R,
+                                          ms.value + ((i &* 6 &* C &+ c) &* T &+ t0), outStride: C &* T, count: TX)
+                    }
+                }
+            }
+        }
+    }}
+    return dm
+}
+
+// MARK: - One-dimensional transforms
+//
+// Each applies a small matrix to vectors: out[r][t] = Σ_s matrix[r][s] · in[s][t] for t < count, where
+// in[s] starts at `input + s·inStride` and out[r] at `output + r·outStride`. Eight lanes at a time,
+// then one by one; the formulas are written once, for any `WinogradLane`.
+
+/// What the transforms compute on: one Float or eight.
+protocol WinogradLane {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Float) -> Self
+}
+extension Float: WinogradLane {}
+extension SIMD8: WinogradLane where Scalar == Float {}
+
+@inline(__always)
+private func forEachLane(count: Int, _ body: (Int, _ wide: Bool) -> Void) {
+    var t = 0
+    while t &+ 8 <= count { body(t, true); t &+= 8 }
+    while t < count { body(t, false); t &+= 1 }
+}
+
+@inline(__always) private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Runs `formula` (n inputs → m outputs) over `count` lanes.
+@inline(__always)
+private func transform<let n: Int, let m: Int>(
+    _ input: UnsafePointer<Float>, inStride: Int, _ output: UnsafeMutablePointer<Float>, outStride: Int,
+    count: Int, _ formula: (borrowing InlineArray<n, SIMD8<Float>>) -> InlineArray<m, SIMD8<Float>>,
+    _ scalarFormula: (borrowing InlineArray<n, Float>) -> InlineArray<m, Float>
+) {
+    forEachLane(count: count) { t, wide in
+        if wide {
+            let x = InlineArray<n, SIMD8<Float>> { load(input + ($0 &* inStride &+ t)) }
+            let y = formula(x)
+            for r in 0..<m { store(y[r], output + (r &* outStride &+ t)) }
+        } else {
+            let x = InlineArray<n, Float> { input[$0 &* inStride &+ t] }
+            let y = scalarFormula(x)
+            for r in 0..<m { output[r &* outStride &+ t] = y[r] }
+        }
+    }
+}
+
+/// Bᵀ (6 → 6): the input transform.
+@inline(__always) private func bt<V: WinogradLane>(_ d: borrowing InlineArray<6, V>) -> InlineArray<6, V> {
+    let s12 = d[1] + d[2], s34 = d[3] + d[4]
+    let d13 = d[3] - d[1], d42 = d[4] - d[2]
+    return [d[0] * 4 - d[2] * 5 + d[4],
+            s34 - s12 * 4,
+            (d[4] - d[3]) + (d[1] - d[2]) * 4,
+            d42 + d13 * 2,
+            d42 - d13 * 2,
+            d[1] * 4 - d[3] * 5 + d[5]]
+}
+
+/// Aᵀ (6 → 4): the output transform.
+@inline(__always) private func at<V: WinogradLane>(_ m: borrowing InlineArray<6, V>) -> InlineArray<4, V> {
+    let s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4]
+    return [m[0] + s12 + s34, d12 + d34 * 2, s12 + s34 * 4, d12 + d34 * 8 + m[5]]
+}
+
+/// A (4 → 6): the adjoint of the output transform.
+@inline(__always) private func atT<V: WinogradLane>(_ o: borrowing InlineArray<4, V>) -> InlineArray<6, V> {
+    let s = o[0] + o[2], t = o[1] + o[3]
+    let s4 = o[0] + o[2] * 4, t8 = o[1] * 2 + o[3] * 8
+    return [o[0], s + t, s - t, s4 + t8, s4 - t8, o[3]]
+}
+
+/// G (3 → 6): the filter transform.
+@inline(__always) private func g<V: WinogradLane>(_ w: borrowing InlineArray<3, V>) -> InlineArray<6, V> {
+    let s02 = w[0] + w[2]
+    let a = s02 * (1 / 24) + w[2] * (1 / 8), b = w[1] * (1 / 12)
+    return [w[0] * (1 / 4), (s02 + w[1]) * (-1 / 6), (s02 - w[1]) * (-1 / 6), a + b, a - b, w[2]]
+}
+
+/// Gᵀ (6 → 3): the adjoint of the filter transform.
+@inline(__always) private func gT<V: WinogradLane>(_ u: borrowing InlineArray<6, V>) -> InlineArray<3, V> {
+    let s12 = u[1] + u[2], d12 = u[2] - u[1], s34 = u[3] + u[4], d34 = u[3] - u[4]
+    return [u[0] * (1 / 4) - s12 * (1 / 6) + s34 * (1 / 24),
+            d12 * (1 / 6) + d34 * (1 / 12),
+            s34 * (1 / 6) - s12 * (1 / 6) + u[5]]
+}
+
+private func applyBT(_ i: UnsafePointer<Float>, inStride: Int, _ o: UnsafeMutablePointer<Float>, outStride: Int,
+                     count: Int) {
+    transform(i, inStride: inStride, o, outStride: outStride, count: count, { bt($0) }, { bt($0) })
+}
+private func applyAT(_ i: UnsafePointer<Float>, inStride: Int, _ o: UnsafeMutablePointer<Float>, outStride: Int,
+                     count: Int) {
+    transform(i, inStride: inStride, o, outStride: outStride, count: count, { at($0) }, { at($0) })
+}
+private func applyATTransposed(_ i: UnsafePointer<Float>, inStride: Int, _ o: UnsafeMutablePointer<Float>,
+                               outStride: Int, count: Int) {
+    transform(i, inStride: inStride, o, outStride: outStride, count: count, { atT($0) }, { atT($0) })
+}
+private func applyG(_ i: UnsafePointer<Float>, inStride: Int, _ o: UnsafeMutablePointer<Float>, outStride: Int,
+                    count: Int) {
+    transform(i, inStride: inStride, o, outStride: outStride, count: count, { g($0) }, { g($0) })
+}
+private func applyGTransposed(_ i: UnsafePointer<Float>, inStride: Int, _ o: UnsafeMutablePointer<Float>,
+                              outStride: Int, count: Int) {
+    transform(i, inStride: inStride, o, outStride: outStride, count: count, { gT($0) }, { gT($0) })
+}
