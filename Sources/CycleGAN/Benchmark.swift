@@ -268,10 +268,8 @@ public func benchmarkSteps(_ config: NetworkConfig, size: Int, warmup: Int, iter
     let run: () -> Void
     if translate {
         model.gA.setRequiresGrad(false)
-        run = {
-            let tape = Tape()
-            _ = model.gA(tape.constant(a)).value
-        }
+        let tape = Tape()   // one for all images, as `Translator`
+        run = { _ = model.gA(tape.constant(a)).value }
     } else {
         let trainer = Trainer(model: model, options: MethodOptions(), rng: rng)
         run = { _ = trainer.step(realA: a, realB: b) }

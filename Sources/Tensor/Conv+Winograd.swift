@@ -65,19 +65,46 @@ struct WinogradTiling {
         tilesX = (outWidth + 3) / 4
     }
 
-    var tiles: Int { batch * tilesY * tilesX }
-    /// Tiles padded to a multiple of 8 in scratch rows, so the vector loops need no remainder.
+    var tiles: Int { batch * planeTiles }
+    /// Tiles of one image.
+    var planeTiles: Int { tilesY * tilesX }
+    /// Scratch row lengths: a plane's tiles, and a row of tiles plus one, rounded up to whole vectors.
+    var planeStride: Int { (planeTiles + 7) & ~7 }
     var rowStride: Int { (tilesX + 1 + 7) & ~7 }
 }
 
 // MARK: - Convolution
 
-/// x [N, Cin, H, W], weight [Cout, Cin, 3, 3], bias [Cout]? → [N, Cout, H + 2p − 2, W + 2p − 2]
-func conv2dWinogradForward(_ x: Tensor, weight: Tensor, bias: Tensor?, padding: Int) -> Tensor {
-    let (N, Cin, Cout) = (x.n, x.c, weight.shape[0])
+/// A weight's transformed filters, kept for the other uses of the same weight value: a training step
+/// runs each generator three times forward and three times backward. A tape holds one per weight
+/// (`Tape.memo`), so the filters live only as long as the step that computed them.
+public final class WinogradFilterCache {
+    /// U of the weight.
+    var filters: Tensor?
+    /// The same for the flipped, transposed weight of the input gradient's convolution.
+    private(set) lazy var adjoint = WinogradFilterCache()
+
+    public init() {}
+}
+
+/// Whether keeping U pays for its memory: when it is larger than the input's transform (narrow maps,
+/// where transforming the weights is most of the transforms' work). At 256² (U ≤ V) it is not kept.
+func keepsWinogradFilters(outChannels: Int, tiles: Int) -> Bool { outChannels > tiles }
+
+/// x [N, Cin, H, W], weight [Cout, Cin, 3, 3] (or its transform U in `cache`), bias [Cout]?
+/// → [N, Cout, H + 2p − 2, W + 2p − 2]
+func conv2dWinogradForward(_ x: Tensor, weight: @autoclosure () -> Tensor, outChannels Cout: Int, bias: Tensor?,
+                           padding: Int, cache: WinogradFilterCache? = nil) -> Tensor {
+    let (N, Cin) = (x.n, x.c)
     let tiling = WinogradTiling(batch: N, height: x.h, width: x.w, padding: padding)
     let T = tiling.tiles
-    let u = winogradFilters(weight)
+    let u: Tensor
+    if let kept = cache?.filters {
+        u = kept
+    } else {
+        u = winogradFilters(weight())
+        if keepsWinogradFilters(outChannels: Cout, tiles: T) { cache?.filters = u }
+    }
     let v = winogradInputs(x, tiling)
     var m = Tensor(uninitializedShape: [36, Cout, T])
     u.withUnsafeBufferPointer { up in
@@ -173,20 +200,21 @@ private func winogradFilterGradients(_ du: Tensor) -> Tensor {
 private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> Tensor {
     let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
     let (N, C, H, W, p) = (x.n, x.c, x.h, x.w, tiling.padding)
-    let (TY, TX, T, R) = (tiling.tilesY, tiling.tilesX, tiling.tiles, tiling.rowStride)
+    let (TY, TX, T, P, S, R) = (tiling.tilesY, tiling.tilesX, tiling.tiles, tiling.planeTiles, tiling.planeStride,
+                                tiling.rowStride)
     var v = Tensor(uninitializedShape: [36, C, T])
     x.withUnsafeBufferPointer { xb in
     v.withUnsafeMutableBufferPointer { vb in
         let (xs, vs) = (Unchecked(xb.baseAddress!), Unchecked(vb.baseAddress!))
-        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
-            // q[row][phase][j] = padded input (row, 4j + phase): each patch column l of a row of tiles is
-            // then the contiguous vector q[row][l % 4][l / 4 ..< l / 4 + TX].
+        parallelChunks(N * C, costPerItem: 36 * P) { planes in
+            // q[row][phase][j] = padded input (row, 4j + phase): patch column l of the tiles of one tile row
+            // is the contiguous run q[row][l % 4][l / 4 ..< l / 4 + TX].
             let rows = 4 * TY + 2
-            let q = UnsafeMutablePointer<Float>.allocate(capacity: rows * 4 * R + 36 * R)
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: rows * 4 * R + 72 * S)
             defer { q.deallocate() }
-            let e = q + rows * 4 * R   // Bᵀ applied down the columns: e[i][l]
+            let d = q + rows * 4 * R   // d[j][l][t]: the plane's patches, tile t = ty·TX + tx
+            let e = d + 36 * S         // e[i][l] = Σ_j Bᵀ[i][j] d[j][l]
             for plane in planes {
-                let (n, c) = (plane / C, plane % C)
                 let src = xs.value + plane &* H &* W
                 for row in 0..<rows {
                     let iy = row &- p
@@ -201,15 +229,20 @@ private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> Tensor {
                     }
                 }
                 for ty in 0..<TY {
-                    for l in 0..<6 {
-                        applyBT(q + ((4 &* ty &* 4 &+ l % 4) &* R &+ l / 4), inStride: 4 &* R,
-                                e + l &* R, outStride: 6 &* R, count: TX)
+                    for j in 0..<6 {
+                        for l in 0..<6 {
+                            let to = d + ((j &* 6 &+ l) &* S &+ ty &* TX)
+                            let from = q + (((4 &* ty &+ j) &* 4 &+ l % 4) &* R &+ l / 4)
+                            for tx in 0..<TX { to[tx] = from[tx] }   // runs of 4–17: no memmove call
+                        }
                     }
-                    let t0 = (n &* TY &+ ty) &* TX
-                    for i in 0..<6 {
-                        applyBT(e + i &* 6 &* R, inStride: R,
-                                vs.value + ((i &* 6 &* C &+ c) &* T &+ t0), outStride: C &* T, count: TX)
-                    }
+                }
+                // All the plane's tiles at once: long vectors even when a tile row is short.
+                for l in 0..<6 { applyBT(d + l &* S, inStride: 6 &* S, e + l &* S, outStride: 6 &* S, count: P) }
+                let (n, c) = (plane / C, plane % C)
+                for i in 0..<6 {
+                    applyBT(e + i &* 6 &* S, inStride: S, vs.value + ((i &* 6 &* C &+ c) &* T &+ n &* P),
+                            outStride: C &* T, count: P)
                 }
             }
         }
@@ -221,36 +254,35 @@ private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> Tensor {
 private func winogradOutputs(_ m: Tensor, _ tiling: WinogradTiling, bias: Tensor?) -> Tensor {
     let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
     let (N, C) = (tiling.batch, m.shape[1])
-    let (Ho, Wo, TY, TX, T, R) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
-                                  tiling.rowStride)
+    let (Ho, Wo, TY, TX, T, P, S) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
+                                     tiling.planeTiles, tiling.planeStride)
     var y = Tensor(uninitializedShape: [N, C, Ho, Wo])
     let biasValues = bias?.scalars ?? [Float](repeating: 0, count: C)
     m.withUnsafeBufferPointer { mb in
     y.withUnsafeMutableBufferPointer { yb in
         let (ms, ys) = (Unchecked(mb.baseAddress!), Unchecked(yb.baseAddress!))
-        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
-            let f = UnsafeMutablePointer<Float>.allocate(capacity: 24 * R + 16 * R)
+        parallelChunks(N * C, costPerItem: 36 * P) { planes in
+            let f = UnsafeMutablePointer<Float>.allocate(capacity: 40 * S)
             defer { f.deallocate() }
-            let o = f + 24 * R   // o[a][b][tx]: output (4ty + a, 4tx + b)
+            let o = f + 24 * S   // o[a][b][t]: output (4ty + a, 4tx + b) of tile t = ty·TX + tx
             for plane in planes {
                 let (n, c) = (plane / C, plane % C)
+                for k in 0..<6 {    // f[a][k] = Σ_i Aᵀ[a][i] m[i][k]
+                    applyAT(ms.value + ((k &* C &+ c) &* T &+ n &* P), inStride: 6 &* C &* T,
+                            f + k &* S, outStride: 6 &* S, count: P)
+                }
+                for a in 0..<4 {    // o[a][b] = Σ_k Aᵀ[b][k] f[a][k]
+                    applyAT(f + a &* 6 &* S, inStride: S, o + a &* 4 &* S, outStride: S, count: P)
+                }
                 let b = biasValues[c]
                 let dst = ys.value + plane &* Ho &* Wo
                 for ty in 0..<TY {
-                    let t0 = (n &* TY &+ ty) &* TX
-                    for k in 0..<6 {    // f[a][k] = Σ_i Aᵀ[a][i] m[i][k]
-                        applyAT(ms.value + ((k &* C &+ c) &* T &+ t0), inStride: 6 &* C &* T,
-                                f + k &* R, outStride: 6 &* R, count: TX)
-                    }
-                    for a in 0..<4 {    // o[a][b] = Σ_k Aᵀ[b][k] f[a][k]
-                        applyAT(f + a &* 6 &* R, inStride: R, o + a &* 4 &* R, outStride: R, count: TX)
-                    }
                     for a in 0..<min(4, Ho &- 4 &* ty) {
                         let line = dst + (4 &* ty &+ a) &* Wo
-                        for tx in 0..<TX {
-                            for col in 0..<min(4, Wo &- 4 &* tx) {
-                                line[4 &* tx &+ col] = o[(a &* 4 &+ col) &* R &+ tx] + b
-                            }
+                        for col in 0..<4 {
+                            let values = o + ((a &* 4 &+ col) &* S &+ ty &* TX)
+                            var tx = 0
+                            while tx < TX && 4 &* tx &+ col < Wo { line[4 &* tx &+ col] = values[tx] + b; tx &+= 1 }
                         }
                     }
                 }
@@ -265,38 +297,37 @@ private func winogradOutputs(_ m: Tensor, _ tiling: WinogradTiling, bias: Tensor
 private func winogradOutputGradients(_ dy: Tensor, _ tiling: WinogradTiling) -> Tensor {
     let scope = Profiler.begin(.winograd); defer { Profiler.end(scope) }
     let (N, C) = (tiling.batch, dy.c)
-    let (Ho, Wo, TY, TX, T, R) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
-                                  tiling.rowStride)
+    let (Ho, Wo, TY, TX, T, P, S) = (tiling.outHeight, tiling.outWidth, tiling.tilesY, tiling.tilesX, tiling.tiles,
+                                     tiling.planeTiles, tiling.planeStride)
     var dm = Tensor(uninitializedShape: [36, C, T])
     dy.withUnsafeBufferPointer { gb in
     dm.withUnsafeMutableBufferPointer { mb in
         let (gs, ms) = (Unchecked(gb.baseAddress!), Unchecked(mb.baseAddress!))
-        parallelChunks(N * C, costPerItem: 36 * TY * TX) { planes in
-            let d = UnsafeMutablePointer<Float>.allocate(capacity: 16 * R + 24 * R)
+        parallelChunks(N * C, costPerItem: 36 * P) { planes in
+            let d = UnsafeMutablePointer<Float>.allocate(capacity: 40 * S)
             defer { d.deallocate() }
-            let f = d + 16 * R   // f[i][b] = Σ_a Aᵀ[a][i] d[a][b]
+            let f = d + 16 * S   // f[i][b] = Σ_a Aᵀ[a][i] d[a][b]
             for plane in planes {
-                let (n, c) = (plane / C, plane % C)
                 let src = gs.value + plane &* Ho &* Wo
                 for ty in 0..<TY {
-                    for a in 0..<4 {    // d[a][b][tx] = dY(4ty + a, 4tx + b)
+                    for a in 0..<4 {    // d[a][b][t] = dY(4ty + a, 4tx + b)
                         let oy = 4 &* ty &+ a
                         for col in 0..<4 {
-                            let dst = d + (a &* 4 &+ col) &* R
+                            let dst = d + ((a &* 4 &+ col) &* S &+ ty &* TX)
                             for tx in 0..<TX {
                                 let ox = 4 &* tx &+ col
                                 dst[tx] = oy < Ho && ox < Wo ? src[oy &* Wo &+ ox] : 0
                             }
                         }
                     }
-                    for col in 0..<4 {
-                        applyATTransposed(d + col &* R, inStride: 4 &* R, f + col &* R, outStride: 4 &* R, count: TX)
-                    }
-                    let t0 = (n &* TY &+ ty) &* TX
-                    for i in 0..<6 {
-                        applyATTransposed(f + i &* 4 &* R, inStride: R,
-                                          ms.value + ((i &* 6 &* C &+ c) &* T &+ t0), outStride: C &* T, count: TX)
-                    }
+                }
+                for col in 0..<4 {
+                    applyATTransposed(d + col &* S, inStride: 4 &* S, f + col &* S, outStride: 4 &* S, count: P)
+                }
+                let (n, c) = (plane / C, plane % C)
+                for i in 0..<6 {
+                    applyATTransposed(f + i &* 4 &* S, inStride: S, ms.value + ((i &* 6 &* C &+ c) &* T &+ n &* P),
+                                      outStride: C &* T, count: P)
                 }
             }
         }

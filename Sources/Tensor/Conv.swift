@@ -106,8 +106,10 @@ private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c:
 
 // MARK: - Convolution
 
-/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo]
-public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo].
+/// `cache`: where a Winograd convolution may keep the weight's transform for later calls with the same weight.
+public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
+                          cache: WinogradFilterCache? = nil) -> Tensor {
     let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
     if stride == 1 && padding == 0 && Cout <= fewOutputsLimit {
@@ -115,7 +117,7 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     }
     if usesWinograd(kernel: k, stride: stride, inChannels: x.c, outChannels: Cout,
                     outHeight: x.h + 2 * padding - 2, outWidth: x.w + 2 * padding - 2, batch: N) {
-        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding)
+        return conv2dWinogradForward(x, weight: weight, outChannels: Cout, bias: bias, padding: padding, cache: cache)
     }
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
@@ -143,9 +145,10 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
 
 /// The gradients of `conv2dForward` that are asked for (nil where not needed).
 /// dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
+/// `cache`: the one given to `conv2dForward` (its `adjoint` keeps the input gradient's transformed weights).
 public func conv2dBackward(
     _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int,
-    needInput: Bool, needWeight: Bool, needBias: Bool
+    needInput: Bool, needWeight: Bool, needBias: Bool, cache: WinogradFilterCache? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
@@ -154,8 +157,11 @@ public func conv2dBackward(
     // (output Cin × H·W) instead of a GEMM into a k²-times larger column matrix and col2im.
     // (Not for inputs of few channels: that convolution would have few outputs and a wide padding.)
     if stride == 1 && needInput && padding <= k - 1 && x.c > fewOutputsLimit {
-        let dInput = conv2dForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1,
-                                   padding: k - 1 - padding)
+        let dInput = usesWinograd(kernel: k, stride: 1, inChannels: Cout, outChannels: x.c, outHeight: x.h,
+                                  outWidth: x.w, batch: N)
+            ? conv2dWinogradForward(dOutput, weight: flippedTransposed(weight), outChannels: x.c, bias: nil,
+                                    padding: k - 1 - padding, cache: cache?.adjoint)
+            : conv2dForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1, padding: k - 1 - padding)
         let rest = needWeight || needBias
             ? conv2dBackward(dOutput, input: x, weight: weight, stride: 1, padding: padding,
                              needInput: false, needWeight: needWeight, needBias: needBias)

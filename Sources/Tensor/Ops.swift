@@ -7,12 +7,16 @@ import Foundation
 
 /// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding)
 public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
-    let y = Profiler.measure(.conv) { conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding) }
+    // A weight's value is fixed for the tape's life: its Winograd transforms are computed once per tape.
+    let cache = x.tape.memo(for: weight) { WinogradFilterCache() }
+    let y = Profiler.measure(.conv) {
+        conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, cache: cache)
+    }
     let (xv, wv) = (x.value, weight.value)
     return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
         let g = Profiler.measure(.conv, .backward) { conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
                                needInput: wanted[0], needWeight: wanted[1],
-                               needBias: wanted.count > 2 && wanted[2]) }
+                               needBias: wanted.count > 2 && wanted[2], cache: cache) }
         return [g.dInput, g.dWeight, g.dBias]
     }
 }

@@ -46,6 +46,8 @@ public final class Tape {
     private var records: [Record] = []
     private var parameterNodes: [ObjectIdentifier: Int] = [:]
     private var parameters: [(node: Int, parameter: Parameter)] = []
+    /// Objects derived from a variable's value (which never changes on a tape), by node.
+    private var memos: [Int: AnyObject] = [:]
 
     public init() {}
 
@@ -76,6 +78,15 @@ public final class Tape {
         parameterNodes[key] = v.id
         if p.requiresGrad { parameters.append((v.id, p)) }
         return v
+    }
+
+    /// The object that `make` derives from `v`'s value, made on first request and kept until `backward`
+    /// ends: for work that several ops on the same value would otherwise repeat.
+    public func memo<T: AnyObject>(for v: Variable, _ make: () -> T) -> T {
+        if let kept = memos[v.id] as? T { return kept }
+        let made = make()
+        memos[v.id] = made
+        return made
     }
 
     /// Records an op's output; the pullback is kept only if some input requires a gradient.
@@ -110,6 +121,7 @@ public final class Tape {
         }
         parameters.removeAll()
         parameterNodes.removeAll()
+        memos.removeAll()
         return wrt.map { grads[$0.id] }
     }
 }

@@ -6,6 +6,31 @@ import Testing
 struct KernelTests {
     func maxDiff(_ a: Tensor, _ b: Tensor) -> Float { (a - b).maxAbs() }
 
+    @Test("sgemm split between threads equals the loops (all transposes, wide and tall)", arguments: [
+        (m: 70, n: 300, k: 120), (m: 300, n: 41, k: 200), (m: 9, n: 10, k: 7),
+    ])
+    func gemmSplit(_ s: (m: Int, n: Int, k: Int)) {
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = randn(transA ? [s.k, s.m] : [s.m, s.k], seed: 1), b = randn(transB ? [s.n, s.k] : [s.k, s.n], seed: 2)
+            let c0 = randn([s.m, s.n], seed: 3)
+            var c = c0
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                sgemm(transA: transA, transB: transB, m: s.m, n: s.n, k: s.k, alpha: 0.5, a: ap.baseAddress!,
+                      b: bp.baseAddress!, beta: 1, c: cp.baseAddress!)
+            }}}
+            let (av, bv, cv, c0v) = (a.scalars, b.scalars, c.scalars, c0.scalars)
+            var worst: Double = 0
+            for i in 0..<s.m { for j in 0..<s.n {
+                var sum = 0.0
+                for p in 0..<s.k {
+                    sum += Double(av[transA ? p * s.m + i : i * s.k + p]) * Double(bv[transB ? j * s.k + p : p * s.n + j])
+                }
+                worst = max(worst, abs(0.5 * sum + Double(c0v[i * s.n + j]) - Double(cv[i * s.n + j])))
+            }}
+            #expect(worst < 1e-3, "m \(s.m) n \(s.n) k \(s.k) transA \(transA) transB \(transB): \(worst)")
+        }
+    }
+
     @Test("conv2d (im2col + sgemm) equals the direct loops", arguments: [
         (k: 3, s: 1, p: 1), (k: 3, s: 2, p: 1), (k: 4, s: 2, p: 1), (k: 4, s: 1, p: 1), (k: 7, s: 1, p: 0), (k: 1, s: 1, p: 0),
     ])
