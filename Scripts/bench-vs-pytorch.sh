@@ -14,7 +14,8 @@
 # Before every run the script waits (up to --quiet-timeout s) until no Swift compiler runs and the CPUs
 # were ≥ 90 % idle over one second; after it, a run during which other processes (or the hypervisor:
 # steal time) took more than 5 % of the CPUs is repeated, up to twice, and marked if still disturbed.
-# Both sides use 2 threads (OpenBLAS's default here; torch.set_num_threads(2)).
+# Both sides use 2 threads (ours: 2 kernel threads, each GEMM split between them with OpenBLAS single-threaded;
+# PyTorch: torch.set_num_threads(2)).
 #
 # Configs (name = generator-size-ngf; ndf = ngf):
 #   r9-256-64  256², resnet_9blocks, ngf = ndf = 64   (the reference's default)

@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 // GEMM through OpenBLAS, threaded by us: OpenBLAS itself runs single-threaded, and a large GEMM is cut
 // into column (or row) blocks, one per kernel thread. OpenBLAS's own threads spin (sched_yield) for a
@@ -9,7 +8,7 @@ import Dispatch
 /// OpenBLAS single-threaded, once per process, before the first GEMM.
 private let blasSingleThreaded: Void = openblas_set_num_threads(1)
 
-/// GEMMs below this many multiply-adds run on one thread: splitting costs a dispatch (~5 µs).
+/// GEMMs below this many multiply-adds run on one thread: splitting costs a hand-off.
 @usableFromInline let gemmSplitThreshold = 1 << 21
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, through OpenBLAS.
@@ -30,7 +29,7 @@ public func sgemm(
         let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
         let byColumns = n >= m
         let length = byColumns ? n : m
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        parallelParts(parts) { part in
             // Block edges on multiples of 16, the kernels' panel width.
             let lo = part == 0 ? 0 : (length * part / parts + 8) & ~15
             let hi = part == parts - 1 ? length : (length * (part + 1) / parts + 8) & ~15
