@@ -31,6 +31,22 @@ struct KernelTests {
         }
     }
 
+    @Test("the unpacked narrow GEMM equals OpenBLAS's (row blocks of 4 and the rows left over)",
+          arguments: [(m: 13, n: 16, k: 37), (m: 8, n: 32, k: 5), (m: 3, n: 16, k: 128)])
+    func narrowGEMM(_ s: (m: Int, n: Int, k: Int)) {
+        let a = randn([s.m, s.k], seed: 4), b = randn([s.k, s.n], seed: 5)
+        var narrow = Tensor(shape: [s.m, s.n]), blas = Tensor(shape: [s.m, s.n])
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+            narrow.withUnsafeMutableBufferPointer {
+                sgemmNarrow(m: s.m, n: s.n, k: s.k, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!)
+            }
+            blas.withUnsafeMutableBufferPointer {
+                sgemm(m: s.m, n: s.n, k: s.k, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!)
+            }
+        }}
+        #expect(maxDiff(narrow, blas) < 1e-4 * max(1, blas.maxAbs()))
+    }
+
     @Test("conv2d (im2col + sgemm) equals the direct loops", arguments: [
         (k: 3, s: 1, p: 1), (k: 3, s: 2, p: 1), (k: 4, s: 2, p: 1), (k: 4, s: 1, p: 1), (k: 7, s: 1, p: 0), (k: 1, s: 1, p: 0),
     ])
