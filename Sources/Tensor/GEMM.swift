@@ -9,7 +9,7 @@ import CBLAS
 private let blasSingleThreaded: Void = openblas_set_num_threads(1)
 
 /// GEMMs below this many multiply-adds run on one thread: splitting costs a hand-off.
-@usableFromInline let gemmSplitThreshold = 1 << 21
+let gemmSplitThreshold = 1 << 21
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, through OpenBLAS.
 /// `transA`: A is stored [K, M] instead of [M, K]; `transB`: B is stored [N, K] instead of [K, N].
@@ -20,7 +20,7 @@ public func sgemm(
     beta: Float = 0, c: UnsafeMutablePointer<Float>
 ) {
     Profiler.measure(.gemm) {
-        let parts = m &* n &* k < gemmSplitThreshold ? 1 : min(kernelThreads, 2)
+        let parts = m &* n &* k < gemmSplitThreshold ? 1 : max(kernelThreads, 1)
         if parts == 1 {
             sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k,
                        alpha: alpha, a: a, b: b, beta: beta, c: c)
@@ -65,10 +65,11 @@ public func sgemmBatch(
     c: UnsafeMutablePointer<Float>, strideC: Int
 ) {
     let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
+    let narrow = narrowPays(transB: transB, n: n)
     Profiler.measure(.gemm) {
         parallelChunks(count, costPerItem: 1 << 16) { range in
             for i in range {
-                if narrowPays(transB: transB, n: n) {
+                if narrow {
                     sgemmNarrow(m: m, n: n, k: k, a: pa.value + i * strideA, b: pb.value + i * strideB,
                                 c: pc.value + i * strideC)
                     continue
