@@ -70,13 +70,22 @@ public func channelAffine(_ x: Variable, scale: Variable, shift: Variable) -> Va
 // MARK: - Activations
 
 public func relu(_ x: Variable) -> Variable {
+    if let decisions = KinkDecisions.current { return piecewiseLinear(x, slope: 0, sides: decisions.take(for: x.value)) }
     let y = Profiler.measure(.activation) { reluForward(x.value) }
     return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.activation, .backward) { reluBackward(dy, output: y) }] }
 }
 
 public func leakyRelu(_ x: Variable, slope: Float = 0.2) -> Variable {
+    if let decisions = KinkDecisions.current { return piecewiseLinear(x, slope: slope, sides: decisions.take(for: x.value)) }
     let y = Profiler.measure(.activation) { leakyReluForward(x.value, slope: slope) }
     return x.tape.record(y, inputs: [x]) { dy, _ in [Profiler.measure(.activation, .backward) { leakyReluBackward(dy, output: y, slope: slope) }] }
+}
+
+/// x where `sides` is 1, slope·x where it is 0, in both directions: ReLU / LeakyReLU with the side of the
+/// kink given (`KinkDecisions`) instead of read from x.
+func piecewiseLinear(_ x: Variable, slope: Float, sides: Tensor) -> Variable {
+    let factor = sides.map { $0 == 1 ? 1 : slope }
+    return x.tape.record(x.value.zip(factor, *), inputs: [x]) { dy, _ in [dy.zip(factor, *)] }
 }
 
 public func tanh(_ x: Variable) -> Variable {
