@@ -1,9 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Numeric targets are compiled for AVX2 + FMA: without a target CPU Swift emits baseline SSE code and
-// `SIMD.addingProduct` becomes a libm call per element (see ../shared/NATIVE.md).
+// On x86-64 the Swift targets are compiled for Haswell's features (AVX2 + FMA, x86-64-v3, a name the clang
+// importer refuses): for the baseline (SSE2) Swift emits `SIMD.addingProduct` as a libm call per element
+// (docs/native-libraries.md). CPlatform stops the binary with one line on an older CPU instead of a SIGILL. Other architectures need no flag: AArch64's baseline
+// has NEON and fused multiply-add. (The condition is the build machine's architecture: Package.swift runs
+// there.)
+#if arch(x86_64)
 let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let fast: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "CycleGAN",
@@ -27,10 +34,12 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
         // C that must hold control: libpng's setjmp error handling, HDF5's macro constants.
         .target(name: "CShims", dependencies: ["CPNG", "CHDF5"], path: "Sources/Native/CShims"),
+        // What only C can ask of the CPU: the affinity mask, feature tests; compiled for the baseline.
+        .target(name: "CPlatform", path: "Sources/Native/CPlatform"),
 
         // MARK: Swift layers, bottom to top
         .target(name: "Tensor",
-                dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+                dependencies: ["CBLAS", "CPlatform", .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: fast),
         .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG"], swiftSettings: fast),
         .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),

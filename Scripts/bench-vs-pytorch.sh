@@ -3,19 +3,20 @@
 # the PyTorch reference (Scripts/pytorch/bench_step.py through reference.py), and prints a markdown table.
 #
 # Usage: Scripts/bench-vs-pytorch.sh [--quick] [--configs r9-256-64,r6-128-64,r6-128-32,r6-64-32]
-#                                    [--iters K] [--rounds R] [--no-haswell] [--log-dir DIR] [--quiet-timeout S]
+#                                    [--iters K] [--rounds R] [--threads N] [--also-core NAME]
+#                                    [--log-dir DIR] [--quiet-timeout S]
 #
-# Each config runs in rounds of (ours with OpenBLAS's own core choice, PyTorch, ours with Haswell kernels),
-# so that ours and PyTorch alternate and slow drift of the machine hits both; a cell is the mean of the
-# rounds' medians. "Own choice" is the core OpenBLAS detects when OPENBLAS_CORETYPE is unset (probed once,
-# then forced by name, because `cyclegan` restarts itself with OPENBLAS_CORETYPE=Haswell when it is unset);
-# either value is set only in the environment of our process. PyTorch does not use OpenBLAS.
+# Each config runs in rounds of (ours as shipped, PyTorch[, ours with OPENBLAS_CORETYPE=NAME]), so that
+# ours and PyTorch alternate and slow drift of the machine hits both; a cell is the mean of the rounds'
+# medians. "As shipped": OPENBLAS_CORETYPE unset, so `cyclegan` keeps OpenBLAS's kernel choice or replaces
+# it (blasCoreOverride); the family that ran is read from its output. --also-core compares another family.
+# PyTorch does not use OpenBLAS. The report starts with the CPU: model, family/model, vector features.
 # The binary is copied into the log folder first, so a rebuild by someone else cannot swap it mid-run.
 # Before every run the script waits (up to --quiet-timeout s) until no Swift compiler runs and the CPUs
 # were ≥ 90 % idle over one second; after it, a run during which other processes (or the hypervisor:
 # steal time) took more than 5 % of the CPUs is repeated, up to twice, and marked if still disturbed.
-# Both sides use 2 threads (ours: 2 kernel threads, each GEMM split between them with OpenBLAS single-threaded;
-# PyTorch: torch.set_num_threads(2)).
+# Both sides use --threads N threads (default 2; ours: --num_threads N, GEMMs cut into blocks shared between
+# them with OpenBLAS single-threaded; PyTorch: torch.set_num_threads(N)).
 #
 # Configs (name = generator-size-ngf; ndf = ngf):
 #   r9-256-64  256², resnet_9blocks, ngf = ndf = 64   (the reference's default)
@@ -28,7 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 CONFIGS="r9-256-64,r6-128-64,r6-128-32,r6-64-32"
-QUICK=0 ITERS="" ROUNDS=2 HASWELL=1 QUIET_TIMEOUT=900
+QUICK=0 ITERS="" ROUNDS=2 ALSO_CORE="" THREADS=2 QUIET_TIMEOUT=900
 LOG_DIR="${TMPDIR:-/tmp}/bench-vs-pytorch.$(date +%Y%m%d-%H%M%S)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,10 +37,11 @@ while [[ $# -gt 0 ]]; do
     --configs) CONFIGS="$2"; shift 2 ;;
     --iters) ITERS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
-    --no-haswell) HASWELL=0; shift ;;
+    --also-core) ALSO_CORE="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
     --log-dir) LOG_DIR="$2"; shift 2 ;;
     --quiet-timeout) QUIET_TIMEOUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-vs-pytorch: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,11 +76,11 @@ BIN="$LOG_DIR/cyclegan"
 cp "$BUILT" "$BIN"
 { echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"; git status --short 2>/dev/null | sed 's/^/  /'; } > "$LOG_DIR/tree.txt"
 
-# The core OpenBLAS picks by itself (OPENBLAS_CORETYPE unset), read from the library our binary links.
-LIBOPENBLAS="$(ldd "$BIN" | awk '/libopenblas/ { print $3 }')"
-AUTO_CORE="$(env -u OPENBLAS_CORETYPE python3 -c 'import ctypes, sys
-lib = ctypes.CDLL(sys.argv[1]); lib.openblas_get_corename.restype = ctypes.c_char_p
-print(lib.openblas_get_corename().decode())' "$LIBOPENBLAS")"
+# The CPU, as the report's first line: model name, family/model/stepping, the vector features that matter.
+CPU_LINE="$(awk -F': ' '/^model name/ && !m { m = $2 } /^cpu family/ && !f { f = $2 } /^model\t/ && !n { n = $2 }
+  /^flags/ && !g { g = $2 } END { split(g, a, " "); v = ""
+  for (i in a) if (a[i] ~ /^(avx2|fma|avx512f|avx512bw|avx512vl|avx512_bf16|amx_bf16|amx_tile)$/) v = v " " a[i]
+  printf "%s (family %s, model %s), %s CPUs;%s", m, f, n, ENVIRON["NPROC"], v }' NPROC="$(nproc)" /proc/cpuinfo)"
 HZ="$(getconf CLK_TCK)" NCPU="$(nproc)"
 
 # MARK: - A quiet machine
@@ -155,27 +157,27 @@ cell() {  # train-log-suffix round [translate-log-suffix]
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
 
-run_ours() {  # tag coretype config-args… ; writes $LOG_DIR/<tag>.{train,translate}.log
+run_ours() {  # tag coretype-or-empty config-args… ; writes $LOG_DIR/<tag>.{train,translate}.log
   local tag="$1" coretype="$2"; shift 2
-  checked_run "$LOG_DIR/$tag.train.log" env OPENBLAS_CORETYPE="$coretype" "$BIN" bench "$@" \
-    --iters "$TRAIN_ITERS" --warmup "$WARMUP"
-  checked_run "$LOG_DIR/$tag.translate.log" env OPENBLAS_CORETYPE="$coretype" "$BIN" bench "$@" \
-    --iters "$TRANSLATE_ITERS" --warmup "$WARMUP" --translate
-  local log
-  for log in "$LOG_DIR/$tag.train.log" "$LOG_DIR/$tag.translate.log"; do
-    grep -q "^OpenBLAS core $coretype," "$log" || {
-      echo "bench-vs-pytorch: $log did not run with OpenBLAS core $coretype: $(grep '^OpenBLAS core' "$log")" >&2; exit 1; }
-  done
+  local environment=(env -u OPENBLAS_CORETYPE)
+  [[ -n "$coretype" ]] && environment=(env OPENBLAS_CORETYPE="$coretype")
+  checked_run "$LOG_DIR/$tag.train.log" "${environment[@]}" "$BIN" bench "$@" \
+    --iters "$TRAIN_ITERS" --warmup "$WARMUP" --num_threads "$THREADS"
+  checked_run "$LOG_DIR/$tag.translate.log" "${environment[@]}" "$BIN" bench "$@" \
+    --iters "$TRANSLATE_ITERS" --warmup "$WARMUP" --translate --num_threads "$THREADS"
 }
+# The OpenBLAS family a log ran with.
+core_of() { sed -nE 's/.*OpenBLAS core ([A-Za-z0-9]+),.*/\1/p' "$1" | head -1; }
 
 run_torch() {  # tag config-args…
   local tag="$1"; shift
   checked_run "$LOG_DIR/$tag.torch.log" "$VENV_PY" Scripts/pytorch/bench_step.py "$@" --iters "$TRAIN_ITERS" \
-    --warmup "$WARMUP" --translate-iters "$TRANSLATE_ITERS" --threads 2
+    --warmup "$WARMUP" --translate-iters "$TRANSLATE_ITERS" --threads "$THREADS"
 }
 
 echo "bench-vs-pytorch: logs in $LOG_DIR"
-echo "OPENBLAS_CORETYPE in this environment: ${OPENBLAS_CORETYPE:-unset}; OpenBLAS's own choice here: $AUTO_CORE" | tee "$LOG_DIR/env.txt"
+echo "CPU: $CPU_LINE" | tee "$LOG_DIR/env.txt"
+echo "OPENBLAS_CORETYPE in this environment: ${OPENBLAS_CORETYPE:-unset} (ours runs without it)" | tee -a "$LOG_DIR/env.txt"
 echo "start loadavg: $(cat /proc/loadavg)" | tee -a "$LOG_DIR/env.txt"
 
 ROWS=() ROWS_H=() DETAILS=()
@@ -185,13 +187,13 @@ for c in "${CONFIG_LIST[@]}"; do
   [[ -n "$ITERS" ]] && TRAIN_ITERS="$ITERS"
   ARGS=(--size "$SIZE" --netG "$NETG" --ngf "$NGF" --ndf "$NGF")
   for r in $(seq 1 "$ROUNDS"); do
-    echo "[$c] round $r/$ROUNDS: ours, OPENBLAS_CORETYPE=$AUTO_CORE"
-    run_ours "$c.r$r.ours" "$AUTO_CORE" "${ARGS[@]}"
+    echo "[$c] round $r/$ROUNDS: ours, as shipped"
+    run_ours "$c.r$r.ours" "" "${ARGS[@]}"
     echo "[$c] round $r/$ROUNDS: PyTorch"
     run_torch "$c.r$r" "${ARGS[@]}"
-    if (( HASWELL )); then
-      echo "[$c] round $r/$ROUNDS: ours, OPENBLAS_CORETYPE=Haswell"
-      run_ours "$c.r$r.oursH" Haswell "${ARGS[@]}"
+    if [[ -n "$ALSO_CORE" ]]; then
+      echo "[$c] round $r/$ROUNDS: ours, OPENBLAS_CORETYPE=$ALSO_CORE"
+      run_ours "$c.r$r.oursH" "$ALSO_CORE" "${ARGS[@]}"
     fi
   done
   t_it=$(round_values seconds_per_iter torch.log | mean)
@@ -199,7 +201,7 @@ for c in "${CONFIG_LIST[@]}"; do
   t_rss=$(round_values peak_rss_mb torch.log | mean)
   label="${SIZE}² ${NETG} ${NGF}/${NGF}"
   for variant in ours oursH; do
-    (( HASWELL )) || [[ "$variant" == ours ]] || continue
+    [[ -n "$ALSO_CORE" ]] || [[ "$variant" == ours ]] || continue
     o_it=$(round_values seconds_per_iter "$variant.train.log" | mean)
     o_img=$(round_values seconds_per_image "$variant.translate.log" | mean)
     o_rss=$(for r in $(seq 1 "$ROUNDS"); do ours_rss "$LOG_DIR/$c.r$r.$variant.train.log"; done | mean)
@@ -208,8 +210,8 @@ for c in "${CONFIG_LIST[@]}"; do
   done
   for r in $(seq 1 "$ROUNDS"); do
     line="$c round $r, s/iter and s/img: PyTorch $(cell torch.log "$r")"
-    line+="; ours ($AUTO_CORE) $(cell ours.train.log "$r" ours.translate.log)"
-    (( HASWELL )) && line+="; ours (Haswell) $(cell oursH.train.log "$r" oursH.translate.log)"
+    line+="; ours ($(core_of "$LOG_DIR/$c.r$r.ours.train.log")) $(cell ours.train.log "$r" ours.translate.log)"
+    [[ -n "$ALSO_CORE" ]] && line+="; ours ($ALSO_CORE) $(cell oursH.train.log "$r" oursH.translate.log)"
     DETAILS+=("$line")
   done
 done
@@ -220,17 +222,17 @@ HEADER="| config | PyTorch s/iter | ours s/iter | ratio | PyTorch s/img | ours s
 {
   echo
   echo "Training iteration and translation, batch 1; mean of $ROUNDS rounds' medians; ratio = ours / PyTorch"
-  echo "(> 1: we are slower). PyTorch: $("$VENV_PY" -c 'import torch; print("torch", torch.__version__)'), 2 threads."
-  echo "OPENBLAS_CORETYPE in the calling environment: ${OPENBLAS_CORETYPE:-unset}. Tree: $(head -1 "$LOG_DIR/tree.txt")."
+  echo "(> 1: we are slower). PyTorch: $("$VENV_PY" -c 'import torch; print("torch", torch.__version__)'), $THREADS threads each."
+  echo "CPU: $CPU_LINE. Tree: $(head -1 "$LOG_DIR/tree.txt")."
   echo
-  echo "Ours with OpenBLAS's own core choice (OPENBLAS_CORETYPE=$AUTO_CORE):"
+  echo "Ours as shipped (OpenBLAS $(core_of "$LOG_DIR/${CONFIG_LIST[0]}.r1.ours.train.log") kernels):"
   echo
   echo "$HEADER"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
-  if (( HASWELL )); then
+  if [[ -n "$ALSO_CORE" ]]; then
     echo
-    echo "Ours with OPENBLAS_CORETYPE=Haswell (what \`cyclegan\` picks by itself on AVX2 CPUs when the variable is unset); same PyTorch runs:"
+    echo "Ours with OPENBLAS_CORETYPE=$ALSO_CORE; same PyTorch runs:"
     echo
     echo "$HEADER"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -13,15 +13,34 @@ let gemmSplitThreshold = 1 << 21
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, through OpenBLAS.
 /// `transA`: A is stored [K, M] instead of [M, K]; `transB`: B is stored [N, K] instead of [K, N].
-/// Large GEMMs are split between the kernel threads (by columns of C, or by rows when C is tall).
+/// Large GEMMs are cut into blocks of C (`gemmBlocks`) shared out between the kernel threads.
 public func sgemm(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
     alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     beta: Float = 0, c: UnsafeMutablePointer<Float>
 ) {
+    sgemm(blocks: gemmBlocks(m: m, n: n, k: k), transA: transA, transB: transB, m: m, n: n, k: k,
+          alpha: alpha, a: a, b: b, beta: beta, c: c)
+}
+
+/// How many blocks of C a GEMM is cut into: a function of its shape alone, never of the thread count,
+/// because OpenBLAS's AVX2 and AVX-512 kernels round a block of C differently from the whole (measured:
+/// 3 × 4096 × 576 cut in 3 differs from uncut in the last bits), so a count that followed the threads
+/// would make results depend on them. Blocks of at least 256 rows or columns (each block packs the
+/// other operand again: ≤ 1/256 extra memory traffic), at most 16 (enough for 16 threads).
+func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
+    if m &* n &* k < gemmSplitThreshold { return 1 }
+    return min(16, max(1, max(m, n) / 256))
+}
+
+/// `sgemm` cut into `blocks` blocks of C (by columns, or by rows when C is tall), run on the kernel
+/// threads. The result depends on `blocks`, not on how many threads run them.
+func sgemm(
+    blocks: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>
+) {
     Profiler.measure(.gemm) {
-        let parts = m &* n &* k < gemmSplitThreshold ? 1 : max(kernelThreads, 1)
-        if parts == 1 {
+        if blocks == 1 {
             sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k,
                        alpha: alpha, a: a, b: b, beta: beta, c: c)
             return
@@ -29,10 +48,10 @@ public func sgemm(
         let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
         let byColumns = n >= m
         let length = byColumns ? n : m
-        parallelParts(parts) { part in
+        parallelParts(blocks) { part in
             // Block edges on multiples of 16, the kernels' panel width.
-            let lo = part == 0 ? 0 : (length * part / parts + 8) & ~15
-            let hi = part == parts - 1 ? length : (length * (part + 1) / parts + 8) & ~15
+            let lo = part == 0 ? 0 : (length * part / blocks + 8) & ~15
+            let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
             sgemmBlock(transA: transA, transB: transB, rows: byColumns ? 0..<m : lo..<hi,
                        columns: byColumns ? lo..<hi : 0..<n, m: m, n: n, k: k,
                        alpha: alpha, a: pa.value, b: pb.value, beta: beta, c: pc.value)
@@ -93,6 +112,17 @@ public func blasThreads() -> Int {
 
 /// The OpenBLAS kernel family in use, e.g. "Haswell" or "Cooperlake".
 public func blasCoreName() -> String { String(cString: openblas_get_corename()) }
+
+/// The kernel family to run instead of OpenBLAS's own choice, or nil to keep it: its choice when it uses
+/// the CPU's widest vectors (AVX-512 or AVX2; arm64 families are all NEON), else the family measured best
+/// for that width (BENCHMARKS.md, per CPU): SkylakeX for AVX-512, Haswell for AVX2.
+public func blasCoreOverride(ownChoice: String, avx512: Bool, avx2: Bool) -> String? {
+    let avx512Families: Set = ["SkylakeX", "Cooperlake", "SapphireRapids"]
+    let avx2Families = avx512Families.union(["Haswell", "Zen"])
+    if avx512 && !avx512Families.contains(ownChoice) { return "SkylakeX" }
+    if avx2 && !avx2Families.contains(ownChoice) { return "Haswell" }
+    return nil
+}
 
 // MARK: - Narrow products without packing
 

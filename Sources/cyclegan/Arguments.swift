@@ -1,6 +1,7 @@
 import ArgumentParser
 import CycleGAN
 import Layers
+import Tensor
 
 extension GeneratorKind: ExpressibleByArgument {}
 extension DiscriminatorKind: ExpressibleByArgument {}
@@ -33,5 +34,28 @@ struct NetworkOptions: ParsableArguments {
     func apply(to c: inout TrainConfig) {
         c.netG = netG; c.ngf = ngf; c.netD = netD; c.ndf = ndf; c.nLayersD = nLayersD; c.norm = norm
         c.inputNC = inputNC; c.outputNC = outputNC
+    }
+}
+
+/// `--num_threads`, shared by the commands that compute (`train`, `translate`, `bench`).
+struct ComputeOptions: ParsableArguments {
+    @Option(name: .customLong("num_threads"),
+            help: ArgumentHelp("Threads for the kernels (default: the CPUs this process may use, from its affinity mask and cgroup quota; or \(KernelThreads.variable)).",
+                               valueName: "n"))
+    var numThreads: Int?
+
+    func validate() throws {
+        if let n = numThreads, n < 1 { throw ValidationError("--num_threads \(n): give 1 or more threads") }
+    }
+
+    /// Fixes the thread count before any kernel runs and prints the machine line: threads and kernels.
+    func start() throws {
+        do {
+            if let n = numThreads { try KernelThreads.request(n, source: "--num_threads") }
+            _ = try KernelThreads.resolve()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        print("Compute: \(KernelThreads.describe()); OpenBLAS \(blasCoreName()) kernels")
     }
 }

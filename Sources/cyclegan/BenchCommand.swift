@@ -53,6 +53,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("conv_algorithm"),
             help: "3×3 stride-1 convolutions: automatic (by layer shape), im2col or winograd (forced everywhere).")
     var convAlgorithm: ConvAlgorithm = .automatic
+    @OptionGroup(title: "Compute") var compute: ComputeOptions
 
     func validate() throws {
         if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
@@ -66,9 +67,10 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        try compute.start()
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-        let machine = "OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), kernel threads \(kernelThreads), "
-            + "OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue)"
+        let machine = "CPU \(CPUInfo.modelName), OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), "
+            + "kernel threads \(KernelThreads.count), OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue)"
         ConvAlgorithm.$current.withValue(convAlgorithm) {
             if kernels { runKernels(machine) } else { runSteps(machine) }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 
 @main
 struct CycleGANCommand: ParsableCommand {
@@ -18,16 +19,18 @@ struct CycleGANCommand: ParsableCommand {
     }
 }
 
-/// OpenBLAS picks its kernels when the library loads. Its `Haswell` kernels were ahead of the auto-selected
-/// ones on some thin convolution GEMMs (NATIVE.md; BENCHMARKS.md: on the Zen 3 CI machine whole iterations
-/// are within noise), so unless the user set OPENBLAS_CORETYPE, the process restarts itself once with it set:
-/// one kernel family everywhere, whatever OpenBLAS would guess.
+/// OpenBLAS picks its kernels when the library loads, from the CPU's model number; a model newer than the
+/// library gets a generic family (0.3.21 runs Prescott, SSE3, kernels on an Emerald Rapids Xeon, family 6
+/// model 207). Unless the user set OPENBLAS_CORETYPE, a choice narrower than the CPU's vectors is replaced
+/// (`blasCoreOverride`): the process restarts itself once with the variable set, since OpenBLAS reads it
+/// only when it loads. Linux only (the restart goes through /proc/self/exe).
 func selectBLASKernels() {
+#if os(Linux)
     guard getenv("OPENBLAS_CORETYPE") == nil,
-          let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-          flags.contains(" avx2"), flags.contains(" fma") else { return }
-    setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+          let core = blasCoreOverride(ownChoice: blasCoreName(), avx512: CPUInfo.hasAVX512, avx2: CPUInfo.hasAVX2)
+    else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
     execv("/proc/self/exe", CommandLine.unsafeArgv)
     // execv returns only on failure: carry on with the kernels already loaded.
+#endif
 }

@@ -32,6 +32,7 @@ struct Train: ParsableCommand {
     var continueTrain = false
 
     @OptionGroup(title: "Networks") var network: NetworkOptions
+    @OptionGroup(title: "Compute") var compute: ComputeOptions
     @Option(name: .customLong("init_type"), help: "Weight initialisation: normal, xavier or kaiming.")
     var initType: InitType = .normal
     @Option(name: .customLong("init_gain"), help: "Scale of the initialisation.")
@@ -104,6 +105,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try compute.start()
         do {
             try TrainingRun(config).run()
         } catch is InterruptedError {

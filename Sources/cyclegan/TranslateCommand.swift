@@ -30,6 +30,7 @@ struct Translate: ParsableCommand {
     var output: String?
     @Option(name: .customLong("scale_width"), help: "Resize each image to this width (aspect kept) before translating.")
     var scaleWidth: Int?
+    @OptionGroup(title: "Compute") var compute: ComputeOptions
 
     func validate() throws {
         if (runFolder == nil) == (checkpoint == nil) { throw ValidationError("give either --run RUN_FOLDER or --checkpoint FILE.h5") }
@@ -44,6 +45,7 @@ struct Translate: ParsableCommand {
         let outputFolder = output ?? (((runFolder! as NSString).appendingPathComponent("translations")) as NSString)
             .appendingPathComponent(direction.rawValue)
         let inputs = try inputFiles()
+        try compute.start()
         let translator = try Translator(checkpoint: checkpointPath, direction: direction)
         print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
               + "\(direction.generatorName) of \(checkpointPath) → \(outputFolder)/")

@@ -9,8 +9,8 @@ func cycleganBinary() -> String? {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// Runs the binary; returns (exit status, stdout, stderr).
-func runCycleGAN(_ arguments: [String]) throws -> (Int32, String, String) {
+/// Runs the binary, with `environment` added to this process's; returns (exit status, stdout, stderr).
+func runCycleGAN(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
     guard let binary = cycleganBinary() else {
         Issue.record("the cyclegan binary was not found beside \(CommandLine.arguments[0])")
         return (-1, "", "")
@@ -18,6 +18,7 @@ func runCycleGAN(_ arguments: [String]) throws -> (Int32, String, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -22,6 +22,68 @@ struct ParallelTests {
         }
     }
 
+    @Test("pools of 1, 3 and 8 threads run each part once", arguments: [1, 3, 8])
+    func poolSizes(_ threads: Int) {
+        let pool = WorkerPool(workers: threads - 1)
+        for parts in [1, 2, 3, 7, 8, 9, 64] {
+            for _ in 0..<50 {
+                #expect(counts(parts) { body in pool.run(parts, body) } == Array(repeating: 1, count: parts))
+            }
+        }
+    }
+
+    /// The blocks are what must not depend on the threads: the same blocks run by pools of 1, 3 and 8
+    /// threads (any order, any thread) give the same bits. A block count that followed the thread count
+    /// would fail here: OpenBLAS's AVX2 and AVX-512 kernels round 3 × 4096 × 576 cut in 3 unlike uncut.
+    @Test("a GEMM gives the same bits whichever pool runs its blocks", arguments: [
+        (false, false, 64, 1000, 147), (false, false, 3, 4096, 576), (true, false, 256, 300, 64),
+        (false, true, 37, 530, 129), (false, false, 900, 40, 200), (true, true, 128, 4096, 128),
+    ])
+    func gemmAnyPool(_ shape: (Bool, Bool, Int, Int, Int)) {
+        let (transA, transB, m, n, k) = shape
+        var rng = SeededGenerator(seed: 5)
+        let a = (0..<m * k).map { _ in rng.nextUniform() - 0.5 }, b = (0..<k * n).map { _ in rng.nextUniform() - 0.5 }
+        let c0 = (0..<m * n).map { _ in rng.nextUniform() }
+        let blocks = gemmBlocks(m: m, n: n, k: k)
+        func product(_ pool: WorkerPool?) -> [Float] {
+            var c = c0
+            WorkerPool.$override.withValue(pool) {
+                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(blocks: blocks, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.7,
+                          a: pa.baseAddress!, b: pb.baseAddress!, beta: 0.5, c: pc.baseAddress!)
+                }}}
+            }
+            return c
+        }
+        let reference = product(nil)
+        for threads in [1, 3, 8] {
+            let ours = product(WorkerPool(workers: threads - 1))
+            let differing = zip(ours, reference).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(threads) threads: \(differing) of \(ours.count) elements differ, OpenBLAS \(blasCoreName())")
+        }
+    }
+
+    @Test("OpenBLAS's own kernel choice is replaced only when narrower than the CPU's vectors")
+    func blasKernelChoice() {
+        #expect(blasCoreOverride(ownChoice: "Prescott", avx512: true, avx2: true) == "SkylakeX")
+        #expect(blasCoreOverride(ownChoice: "Haswell", avx512: true, avx2: true) == "SkylakeX")
+        #expect(blasCoreOverride(ownChoice: "Cooperlake", avx512: true, avx2: true) == nil)
+        #expect(blasCoreOverride(ownChoice: "Zen", avx512: false, avx2: true) == nil)
+        #expect(blasCoreOverride(ownChoice: "Sandybridge", avx512: false, avx2: true) == "Haswell")
+        #expect(blasCoreOverride(ownChoice: "NeoverseN1", avx512: false, avx2: false) == nil)
+    }
+
+    @Test("a thread count is checked, and fixed once")
+    func threadCount() throws {
+        #expect(throws: KernelThreadsError.self) { try KernelThreads.request(0, source: "--num_threads") }
+        let running = KernelThreads.count
+        #expect(running >= 1)
+        #expect(throws: KernelThreadsError.alreadyRunning(running)) {
+            try KernelThreads.request(running + 1, source: "--num_threads")
+        }
+        #expect(KernelThreads.affinityCPUs().map { $0 >= 1 } ?? true)
+    }
+
     @Test("nested and concurrent callers run their parts themselves, once each")
     func nestedAndConcurrent() {
         let inner = counts(4 * 5) { body in
