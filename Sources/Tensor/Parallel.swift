@@ -87,25 +87,24 @@ public enum KernelThreads {
     }
 
     /// The cgroup's CPU quota in CPUs (v2 `cpu.max`, v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`); nil when
-    /// unlimited or unreadable.
-    public static func cgroupQuota() -> Double? {
-        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+    /// unlimited or unreadable. `root` and `membership` are the mount and /proc/self/cgroup (tests: a folder).
+    public static func cgroupQuota(root: String = "/sys/fs/cgroup", membership: String = "/proc/self/cgroup") -> Double? {
+        func read(_ path: String) -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         // v2: the process's own group (from /proc/self/cgroup, "0::/path"), else the root of the mount.
-        var groups = ["/sys/fs/cgroup"]
-        if let line = read("/proc/self/cgroup")?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
-            groups.insert("/sys/fs/cgroup" + line.dropFirst(3), at: 0)
+        var groups = [root]
+        if let line = read(membership)?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
+            groups.insert(root + line.dropFirst(3), at: 0)
         }
         for group in groups {
-            if let fields = read(group + "/cpu.max")?.split(separator: " "), fields.count == 2 {
-                guard let quota = Double(fields[0]), let period = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)),
-                      period > 0 else { return nil }   // "max": no quota
-                return quota / period
-            }
+            guard let fields = read(group + "/cpu.max")?.split(separator: " "), fields.count == 2 else { continue }
+            guard let quota = Double(fields[0]), let period = Double(fields[1]), period > 0 else { return nil }  // "max"
+            return quota / period
         }
-        if let q = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-           let p = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us").flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-           q > 0, p > 0 {
-            return q / p
+        if let quota = read(root + "/cpu/cpu.cfs_quota_us").flatMap(Double.init),
+           let period = read(root + "/cpu/cpu.cfs_period_us").flatMap(Double.init), quota > 0, period > 0 {
+            return quota / period
         }
         return nil
     }

@@ -69,7 +69,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         try compute.start()
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-        let machine = "CPU \(CPUInfo.modelName), OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), "
+        let machine = "CPU \(CPUInfo.modelName) (\(CPUInfo.vectorFeatures.joined(separator: " "))), OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), "
             + "kernel threads \(KernelThreads.count), OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue)"
         ConvAlgorithm.$current.withValue(convAlgorithm) {
             if kernels { runKernels(machine) } else { runSteps(machine) }

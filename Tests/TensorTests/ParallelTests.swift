@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 @testable import Tensor
@@ -82,6 +83,30 @@ struct ParallelTests {
             try KernelThreads.request(running + 1, source: "--num_threads")
         }
         #expect(KernelThreads.affinityCPUs().map { $0 >= 1 } ?? true)
+    }
+
+    @Test("cgroup CPU quotas: v2 own group, v2 root, unlimited, v1")
+    func cgroupQuotas() throws {
+        let fm = FileManager.default
+        func folder(_ files: [String: String]) throws -> String {
+            let root = NSTemporaryDirectory() + "cgroup-\(UUID().uuidString.prefix(8))"
+            for (path, text) in files {
+                let file = root + "/" + path
+                try fm.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try text.write(toFile: file, atomically: true, encoding: .utf8)
+            }
+            return root
+        }
+        let own = try folder(["self": "0::/box\n", "box/cpu.max": "150000 100000\n", "cpu.max": "max 100000\n"])
+        #expect(KernelThreads.cgroupQuota(root: own, membership: own + "/self") == 1.5)
+        let rootOnly = try folder(["self": "0::/\n", "cpu.max": "300000 100000\n"])
+        #expect(KernelThreads.cgroupQuota(root: rootOnly, membership: rootOnly + "/self") == 3)
+        let unlimited = try folder(["self": "0::/\n", "cpu.max": "max 100000\n"])
+        #expect(KernelThreads.cgroupQuota(root: unlimited, membership: unlimited + "/self") == nil)
+        let v1 = try folder(["cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"])
+        #expect(KernelThreads.cgroupQuota(root: v1, membership: v1 + "/none") == 0.5)
+        let v1Unlimited = try folder(["cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"])
+        #expect(KernelThreads.cgroupQuota(root: v1Unlimited, membership: v1Unlimited + "/none") == nil)
     }
 
     @Test("nested and concurrent callers run their parts themselves, once each")
