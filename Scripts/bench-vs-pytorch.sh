@@ -80,7 +80,7 @@ cp "$BUILT" "$BIN"
 CPU_LINE="$(awk -F': ' '/^model name/ && !m { m = $2 } /^cpu family/ && !f { f = $2 } /^model\t/ && !n { n = $2 }
   /^flags/ && !g { g = $2 } END { split(g, a, " "); v = ""
   for (i in a) if (a[i] ~ /^(avx2|fma|avx512f|avx512bw|avx512vl|avx512_bf16|amx_bf16|amx_tile)$/) v = v " " a[i]
-  printf "%s (family %s, model %s), %s CPUs;%s", m, f, n, ENVIRON["NPROC"], v }' NPROC="$(nproc)" /proc/cpuinfo)"
+  printf "%s (family %s, model %s), %s CPUs;%s", m, f, n, cpus, v }' cpus="$(nproc)" /proc/cpuinfo)"
 HZ="$(getconf CLK_TCK)" NCPU="$(nproc)"
 
 # MARK: - A quiet machine
