@@ -27,10 +27,12 @@ public func sgemm(
 /// because OpenBLAS's AVX2 and AVX-512 kernels round a block of C differently from the whole (measured:
 /// 3 × 4096 × 576 cut in 3 differs from uncut in the last bits), so a count that followed the threads
 /// would make results depend on them. Blocks of at least 256 rows or columns (each block packs the
-/// other operand again: ≤ 1/256 extra memory traffic), at most 16 (enough for 16 threads).
+/// other operand again: ≤ 1/256 extra memory traffic), at most 16 (enough for 16 threads), and a power of
+/// two, so that 2, 4 or 8 threads get equal shares (3 blocks on 2 threads left one idle a third of the time).
 func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
     if m &* n &* k < gemmSplitThreshold { return 1 }
-    return min(16, max(1, max(m, n) / 256))
+    let most = min(16, max(1, max(m, n) / 256))
+    return 1 << (Int.bitWidth - 1 - most.leadingZeroBitCount)
 }
 
 /// `sgemm` cut into `blocks` blocks of C (by columns, or by rows when C is tall), run on the kernel
