@@ -34,7 +34,8 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
         // C that must hold control: libpng's setjmp error handling, HDF5's macro constants.
         .target(name: "CShims", dependencies: ["CPNG", "CHDF5"], path: "Sources/Native/CShims"),
-        // What only C can ask of the CPU: the affinity mask, feature tests; compiled for the baseline.
+        // What only C can ask of the CPU and libc: the affinity mask, feature tests, stdout's buffering;
+        // compiled for the baseline.
         .target(name: "CPlatform", path: "Sources/Native/CPlatform"),
 
         // MARK: Swift layers, bottom to top
@@ -47,7 +48,7 @@ let package = Package(
         // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
         .target(name: "RunReports", dependencies: ["Codecs"], swiftSettings: fast),
         .executableTarget(name: "cyclegan",
-                          dependencies: ["CycleGAN", "RunReports",
+                          dependencies: ["CycleGAN", "RunReports", "CPlatform",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: fast),
 

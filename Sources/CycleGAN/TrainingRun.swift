@@ -111,10 +111,11 @@ public final class TrainingRun {
                 trainer.learningRate = state.learningRate
             }
             if state.iteration % c.saveLatestFreq == 0 { try save(latestCheckpoint) }
-            if interrupt.isSet {
+            if let number = interrupt.stopSignal {
                 try save(latestCheckpoint)
-                log("Interrupted: saved \(latestCheckpoint) at iteration \(state.iteration); resume with --continue_train")
-                throw InterruptedError()
+                log("Interrupted by \(InterruptFlag.name(number)): saved \(latestCheckpoint) at iteration \(state.iteration); "
+                    + "resume with --continue_train")
+                throw InterruptedError(signal: number)
             }
         }
         try save(latestCheckpoint)
@@ -131,35 +132,54 @@ public final class TrainingRun {
     }
 }
 
-/// Thrown after Ctrl-C once latest.h5 is saved.
+/// Thrown once latest.h5 is saved after a stop signal (Ctrl-C, `kill`, a closed terminal).
 public struct InterruptedError: Error, CustomStringConvertible {
-    public var description: String { "interrupted" }
+    public let signal: Int32
+    /// 128 + the signal's number, as a shell reports a process ended by it: 130 SIGINT, 143 SIGTERM, 129 SIGHUP.
+    public var exitCode: Int32 { 128 + signal }
+    public var description: String { "interrupted by \(InterruptFlag.name(signal))" }
 }
 
-/// Set by SIGINT (Ctrl-C) so the loop can save before it stops; a second Ctrl-C ends the process at once.
+/// Set by SIGINT (Ctrl-C), SIGTERM (what `kill`, systemd, `docker stop` and SLURM send) and SIGHUP (the
+/// terminal closed) so the loop can save before it stops; a second signal ends the process at once.
 final class InterruptFlag: @unchecked Sendable {
-    private let source: DispatchSourceSignal
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
-    private var set = false
+    private var received: Int32?
+
+    static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT (Ctrl-C)"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(signal)"
+        }
+    }
 
     init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned self] in
-            lock.lock(); defer { lock.unlock() }
-            if set { exit(130) }
-            set = true
-            FileHandle.standardError.write(Data("\nStopping after this iteration (Ctrl-C again to quit now)…\n".utf8))
+        for number in Self.signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [unowned self] in
+                lock.lock(); defer { lock.unlock() }
+                if received != nil { exit(128 + number) }
+                received = number
+                FileHandle.standardError.write(Data(
+                    "\n\(Self.name(number)): stopping after this iteration to save latest.h5 (send it again to quit now)…\n".utf8))
+            }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
     }
 
     deinit {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for source in sources { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
     }
 
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+    /// The first stop signal received, if any.
+    var stopSignal: Int32? { lock.lock(); defer { lock.unlock() }; return received }
 }
 
 /// "1h 02m", "3m 20s", "12s"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPlatform
 import Foundation
 import Tensor
 
@@ -15,6 +16,9 @@ struct CycleGANCommand: ParsableCommand {
 
     static func main() {
         selectBLASKernels()
+        // Progress lines reach a log file or pipe (`nohup … > train.log`, `| tee`) as they are printed,
+        // not in 4 KiB blocks that a killed process never writes.
+        cplatform_line_buffered_stdout()
         main(Array(CommandLine.arguments.dropFirst()))
     }
 }

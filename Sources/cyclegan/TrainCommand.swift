@@ -10,7 +10,7 @@ struct Train: ParsableCommand {
         --dataroot holds trainA/ and trainB/ (PNG or JPEG, any size and colour type). The run is written
         to <runs_dir>/<name>/: config.json, losses.csv (one row every --print_freq iterations),
         checkpoints/latest.h5 and epoch_N.h5, and samples/ (PNG grids: real_A, fake_B, rec_A, idt_B over
-        real_B, fake_A, rec_B, idt_A). Ctrl-C saves latest.h5 before stopping; --continue_train resumes
+        real_B, fake_A, rec_B, idt_A). Ctrl-C, SIGTERM and SIGHUP save latest.h5 before stopping (exit status 130, 143, 129; a second signal quits at once); --continue_train resumes
         exactly where it stopped (weights, optimizer moments, learning rate, image pools, random state).
 
         Defaults are those of the reference PyTorch code (256×256 crops of 286×286 images, resnet_9blocks,
@@ -108,8 +108,8 @@ struct Train: ParsableCommand {
         try compute.start()
         do {
             try TrainingRun(config).run()
-        } catch is InterruptedError {
-            throw ExitCode(130)
+        } catch let interrupted as InterruptedError {
+            throw ExitCode(interrupted.exitCode)
         }
     }
 }

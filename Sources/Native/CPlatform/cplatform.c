@@ -40,6 +40,8 @@ int cplatform_cpu_has(const char *feature) {
 #endif
 }
 
+void cplatform_line_buffered_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
 #if defined(__x86_64__)
 // The Swift targets are compiled for x86-64 with AVX2 and FMA (Package.swift). On a CPU without them the
 // first vector instruction would end the process with SIGILL and no word; this runs before main, in code

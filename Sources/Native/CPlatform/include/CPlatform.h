@@ -11,4 +11,7 @@ int cplatform_affinity_cpus(void);
 /// "avx512bf16", "neon"; 0 for an unknown name or another architecture.
 int cplatform_cpu_has(const char *feature);
 
+/// Makes stdout line-buffered, as on a terminal, also when it is a file or a pipe.
+void cplatform_line_buffered_stdout(void);
+
 #endif
