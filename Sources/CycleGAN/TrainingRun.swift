@@ -45,7 +45,12 @@ public final class TrainingRun {
             throw DataError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
 
-        // 2. Networks, optimizers and pools: new from the seed, or restored.
+        // 2. The run folder, held by this process alone until it returns.
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let lock = try RunLock(folder: folder)
+        defer { withExtendedLifetime(lock) {} }
+
+        // 3. Networks, optimizers and pools: new from the seed, or restored.
         var rng = SeededGenerator(seed: c.seed)
         let model = CycleGANModel(c.network)
         model.initialize(c.initType, gain: c.initGain, using: &rng)
@@ -58,14 +63,14 @@ public final class TrainingRun {
         }
         trainer.learningRate = state.learningRate
 
-        // 3. The run folder.
-        for dir in [folder, checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        // 4. The run folder's contents.
+        for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         try writeAtomically(try prettyJSON(c), to: (folder as NSString).appendingPathComponent("config.json"))
         let csv = try LossLog(path: csvPath, header: Self.csvHeader, keepingRowsThrough: state.iteration)
         let options = try Checkpoint.jsonString(c)
         let save = { (path: String) in try Checkpoint.save(model, trainer: trainer, state: state, options: options, to: path) }
 
-        // 4. The loop.
+        // 5. The loop.
         let loader = BatchLoader(dataset: dataset, batchSize: c.batchSize, start: (state.epoch, state.epochIteration),
                                  lastEpoch: c.lastEpoch)
         defer { loader.stop() }
