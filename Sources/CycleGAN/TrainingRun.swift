@@ -80,7 +80,7 @@ public final class TrainingRun {
         let endIteration = c.maxIterations > 0 ? min(totalIterations, c.maxIterations) : totalIterations
         log("Training \(folder): \(perEpoch) iterations per epoch, epochs \(state.epoch)…\(c.lastEpoch), "
             + "\(c.netG.rawValue) ngf \(c.ngf), \(c.netD.rawValue) ndf \(c.ndf), \(c.preprocess.rawValue) \(c.cropSize)")
-        var clock = Date(), iterationsSinceLog = 0, secondsPerIteration = 0.0
+        var clock = Date(), iterationsSinceLog = 0, secondsPerIteration = 0.0, lastSave = Date()
         while state.iteration < endIteration, let batch = try loader.next() {
             if batch.epoch != state.epoch {   // a new epoch: the schedule steps once per finished epoch
                 state.epoch = batch.epoch
@@ -115,7 +115,16 @@ public final class TrainingRun {
                 state.learningRate = c.lr * c.schedule.factor(epoch: min(state.epoch, c.lastEpoch))
                 trainer.learningRate = state.learningRate
             }
-            if state.iteration % c.saveLatestFreq == 0 { try save(latestCheckpoint) }
+            if state.iteration % c.saveLatestFreq == 0 {
+                try save(latestCheckpoint)
+                lastSave = Date()
+            } else if c.saveLatestMinutes > 0 && Date().timeIntervalSince(lastSave) >= c.saveLatestMinutes * 60 {
+                let start = Date()
+                try save(latestCheckpoint)
+                lastSave = Date()
+                log(String(format: "Saved %@ at iteration %d in %.2f s (every %g min)", latestCheckpoint, state.iteration,
+                           lastSave.timeIntervalSince(start), c.saveLatestMinutes))
+            }
             if let number = interrupt.stopSignal {
                 try save(latestCheckpoint)
                 log("Interrupted by \(InterruptFlag.name(number)): saved \(latestCheckpoint) at iteration \(state.iteration); "

@@ -81,6 +81,9 @@ struct Train: ParsableCommand {
     var displayFreq = 400
     @Option(name: .customLong("save_latest_freq"), help: "Iterations between saves of checkpoints/latest.h5.")
     var saveLatestFreq = 5000
+    @Option(name: .customLong("save_latest_minutes"),
+            help: "Also save checkpoints/latest.h5 every this many minutes (0: only by --save_latest_freq).")
+    var saveLatestMinutes = 10.0
     @Option(name: .customLong("save_epoch_freq"), help: "Epochs between checkpoints/epoch_N.h5.")
     var saveEpochFreq = 5
     @Option(name: .customLong("max_iterations"), help: "Stop after this many iterations in all (0: no limit).")
@@ -96,6 +99,7 @@ struct Train: ParsableCommand {
         c.nEpochs = nEpochs; c.nEpochsDecay = nEpochsDecay; c.epochCount = epochCount; c.lrDecayIters = lrDecayIters
         c.batchSize = batchSize; c.preprocess = preprocess; c.loadSize = loadSize; c.cropSize = cropSize; c.noFlip = noFlip
         c.printFreq = printFreq; c.displayFreq = displayFreq; c.saveLatestFreq = saveLatestFreq
+        c.saveLatestMinutes = saveLatestMinutes
         c.saveEpochFreq = saveEpochFreq; c.maxIterations = maxIterations
         return c
     }

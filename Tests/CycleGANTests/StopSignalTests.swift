@@ -46,4 +46,38 @@ struct StopSignalTests {
             "--n_epochs", "1000", "--n_epochs_decay", "0", "--max_iterations", "1"])
         #expect(resumed == 0, "resuming after the signal: \(resumeErr)")
     }
+
+    @Test("--save_latest_minutes saves latest.h5 by the clock: after kill -9 the run resumes from it")
+    func timeBasedSave() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        guard let binary = cycleganBinary() else { Issue.record("no cyclegan binary"); return }
+        let common = ["--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "clock", "--netG", "resnet_6blocks",
+                      "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--n_epochs", "1000",
+                      "--n_epochs_decay", "0", "--print_freq", "1", "--save_latest_freq", "100000"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["train", "--save_latest_minutes", "0.001"] + common   // 60 ms
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        while !seen.contains("Saved ") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(seen.contains("(every 0.001 min)"), "\(seen)")
+        kill(process.processIdentifier, SIGKILL)   // no chance to save on the way out
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(FileManager.default.fileExists(atPath: root + "/runs/clock/checkpoints/latest.h5"))
+        let (resumed, stdout, stderr) = try runCycleGAN(["train", "--continue_train", "--max_iterations", "1"] + common)
+        #expect(resumed == 0 && stdout.contains("Resuming"), "\(stderr)")
+
+        let (status, _, badErr) = try runCycleGAN(["train", "--save_latest_minutes=-1"] + common)
+        #expect(status != 0 && badErr.contains("--save_latest_minutes must be 0 (off) or more"), "\(badErr)")
+    }
 }
