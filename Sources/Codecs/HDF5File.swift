@@ -30,10 +30,15 @@ public final class HDF5File: @unchecked Sendable {
 
     public let path: String
     public let mode: Mode
+    /// Opened for reading with a `SealedFile` header, which its contents matched.
+    public private(set) var isSealed = false
     /// The HDF5 file id; -1 once closed. Only touched under hdf5Lock.
     private var file: hid_t = -1
 
-    public init(path: String, mode: Mode) throws {
+    /// `reservingHeader` (create mode): the file starts with `SealedFile.headerSize` zero bytes for
+    /// `SealedFile.seal` to fill after `close()`. A file read that starts with such a header is verified
+    /// against it before HDF5 parses anything.
+    public init(path: String, mode: Mode, reservingHeader: Bool = false) throws {
         self.path = path
         self.mode = mode
         try withHDF5 {
@@ -49,7 +54,14 @@ public final class HDF5File: @unchecked Sendable {
                 guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                     throw CodecError(path: path, message: "cannot be created: the folder \(folder) does not exist; create it first")
                 }
-                file = H5Fcreate(path, cshim_H5F_ACC_TRUNC(), cshim_H5P_DEFAULT(), access)
+                let fcpl = H5Pcreate(cshim_H5P_FILE_CREATE())
+                defer { if fcpl >= 0 { H5Pclose(fcpl) } }
+                if reservingHeader {
+                    guard fcpl >= 0, H5Pset_userblock(fcpl, hsize_t(SealedFile.headerSize)) >= 0 else {
+                        throw failure("cannot be created with a header block")
+                    }
+                }
+                file = H5Fcreate(path, cshim_H5F_ACC_TRUNC(), reservingHeader ? fcpl : cshim_H5P_DEFAULT(), access)
                 if file < 0 { throw failure("cannot be created as an HDF5 file") }
             case .read:
                 var isFolder: ObjCBool = false
@@ -57,6 +69,7 @@ public final class HDF5File: @unchecked Sendable {
                     throw CodecError(path: path, message: "does not exist")
                 }
                 if isFolder.boolValue { throw CodecError(path: path, message: "is a folder, not an HDF5 file") }
+                isSealed = try SealedFile.verify(path) == true
                 let isHDF5 = H5Fis_hdf5(path)
                 if isHDF5 == 0 {
                     _ = hdf5ErrorMessage()
@@ -113,11 +126,12 @@ public final class HDF5File: @unchecked Sendable {
         try withHDF5 {
             let (dataset, shape) = try openDataset(name, allowed: [H5T_FLOAT, H5T_INTEGER], purpose: "a float tensor")
             defer { H5Dclose(dataset) }
+            try checkStored(dataset, name, shape: shape)
             var tensor = Tensor(uninitializedShape: shape)
             let status = tensor.withUnsafeMutableBufferPointer {
                 H5Dread(dataset, cshim_H5T_NATIVE_FLOAT(), cshim_H5S_ALL(), cshim_H5S_ALL(), cshim_H5P_DEFAULT(), $0.baseAddress)
             }
-            if status < 0 { throw failure("has dataset '\(name)' but it cannot be read") }
+            if status < 0 { throw readFailure(name) }
             return tensor
         }
     }
@@ -127,12 +141,13 @@ public final class HDF5File: @unchecked Sendable {
         try withHDF5 {
             let (dataset, shape) = try openDataset(name, allowed: [H5T_INTEGER], purpose: "an integer dataset")
             defer { H5Dclose(dataset) }
+            try checkStored(dataset, name, shape: shape)
             let count = shape.reduce(1, *)
             var values = [Int64](repeating: 0, count: max(count, 1))
             let status = values.withUnsafeMutableBufferPointer {
                 H5Dread(dataset, cshim_H5T_NATIVE_INT64(), cshim_H5S_ALL(), cshim_H5S_ALL(), cshim_H5P_DEFAULT(), $0.baseAddress)
             }
-            if status < 0 { throw failure("has dataset '\(name)' but it cannot be read as int64") }
+            if status < 0 { throw readFailure(name) }
             return count == 0 ? [] : values
         }
     }
@@ -293,6 +308,40 @@ public final class HDF5File: @unchecked Sendable {
     // MARK: - Internals (all called under hdf5Lock)
 
     /// A CodecError with HDF5's own message. Call right after the failing HDF5 call, before any other.
+    /// Refuses a dataset whose shape asks for more bytes than the file stores for it (a corrupted shape, or a
+    /// truncated file) before anything is allocated for it. None of this tool's datasets is compressed.
+    private func checkStored(_ dataset: hid_t, _ name: String, shape: [Int]) throws {
+        var elements = 1
+        for d in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, d >= 0 else {
+                throw CodecError(path: path, message: "has dataset '\(name)' with an impossible shape \(shape): the file is corrupted")
+            }
+            elements = product
+        }
+        let type = H5Dget_type(dataset)
+        let size = type < 0 ? 0 : H5Tget_size(type)
+        if type >= 0 { H5Tclose(type) }
+        let stored = Int(H5Dget_storage_size(dataset))
+        let needed = elements.multipliedReportingOverflow(by: max(Int(size), 1))
+        if needed.overflow || (elements > 0 && stored < needed.partialValue) {
+            _ = hdf5ErrorMessage()
+            throw CodecError(path: path, message: "has dataset '\(name)' of shape \(shape) but stores only \(stored) bytes "
+                             + "for it: the file is corrupted or truncated")
+        }
+    }
+
+    /// A failed read: a checksum that does not match says the file is corrupted.
+    private func readFailure(_ name: String) -> CodecError {
+        let detail = hdf5ErrorMessage()
+        if detail.lowercased().contains("checksum") || detail.lowercased().contains("fletcher") {
+            return CodecError(path: path, message: "is corrupted: dataset '\(name)' does not match its checksum (HDF5 says "
+                              + "\(detail)); use an earlier checkpoint (checkpoints/epoch_N.h5) or a backup")
+        }
+        return CodecError(path: path, message: detail.isEmpty ? "has dataset '\(name)' but it cannot be read"
+                          : "has dataset '\(name)' but it cannot be read: HDF5 says \(detail)")
+    }
+
     private func failure(_ what: String) -> CodecError {
         let detail = hdf5ErrorMessage()
         return CodecError(path: path, message: detail.isEmpty ? what : "\(what): HDF5 says \(detail)")
@@ -430,7 +479,17 @@ public final class HDF5File: @unchecked Sendable {
         if lcpl < 0 { throw failure("was not written: cannot create a property list") }
         defer { H5Pclose(lcpl) }
         H5Pset_create_intermediate_group(lcpl, 1)
-        let dataset = H5Dcreate2(file, location, fileType, space, lcpl, cshim_H5P_DEFAULT(), cshim_H5P_DEFAULT())
+        // Each dataset one chunk with HDF5's Fletcher32 checksum, which every read verifies (h5py too).
+        let dcpl = H5Pcreate(cshim_H5P_DATASET_CREATE())
+        if dcpl < 0 { throw failure("was not written: cannot create a property list") }
+        defer { H5Pclose(dcpl) }
+        if !shape.isEmpty && shape.allSatisfy({ $0 > 0 }) {
+            let dims = shape.map { hsize_t($0) }
+            if H5Pset_chunk(dcpl, Int32(dims.count), dims) < 0 || H5Pset_fletcher32(dcpl) < 0 {
+                throw failure("was not written: cannot set a checksum for '\(name)'")
+            }
+        }
+        let dataset = H5Dcreate2(file, location, fileType, space, lcpl, dcpl, cshim_H5P_DEFAULT())
         if dataset < 0 { throw failure("could not create dataset '\(name)'") }
         defer { H5Dclose(dataset) }
         if shape.reduce(1, *) > 0 {

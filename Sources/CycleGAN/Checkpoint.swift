@@ -37,7 +37,7 @@ public enum Checkpoint {
                             options: String? = nil, to path: String) throws {
         let temporary = path + ".partial"
         do {
-            let file = try HDF5File(path: temporary, mode: .create)
+            let file = try HDF5File(path: temporary, mode: .create, reservingHeader: true)
             try file.setAttribute("format", string: format)
             try file.setAttribute("format_version", int: formatVersion)
             try file.setAttribute("config", string: try jsonString(model.config))
@@ -47,6 +47,7 @@ public enum Checkpoint {
             }
             if let trainer, let state { try writeTrainingState(trainer, state, to: file) }
             file.close()
+            try SealedFile.seal(temporary)   // a checksum of the whole file, checked before HDF5 reads it
             try replace(path, with: temporary)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -92,6 +93,14 @@ public enum Checkpoint {
     public static func networkNames(in file: HDF5File) throws -> [String] {
         let present = Set(try file.children(of: "/"))
         return ["G_A", "G_B", "D_A", "D_B"].filter(present.contains)
+    }
+
+    /// A line for the user when `file` was written before checkpoints carried checksums (a corrupted byte in
+    /// it would go unnoticed); nil for a sealed file (`SealedFile`), which was verified when it was opened.
+    public static func checksumNote(_ file: HDF5File) throws -> String? {
+        if file.isSealed { return nil }
+        return "note: \(file.path) carries no checksums (written by an earlier version): corruption in it would go "
+            + "unnoticed; saving it again (resume the run, or re-import it) adds them"
     }
 
     /// Loads the weights of group `name` into `module`, checking that every key exists with its shape.

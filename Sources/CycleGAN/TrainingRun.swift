@@ -59,6 +59,7 @@ public final class TrainingRun {
                                   learningRate: c.lr * c.schedule.factor(epoch: c.epochCount))
         if c.continueTrain {
             state = try Checkpoint.restore(trainer, from: latestCheckpoint)
+            if let note = try Checkpoint.checksumNote(try HDF5File(path: latestCheckpoint, mode: .read)) { log(note) }
             log("Resuming \(folder) at iteration \(state.iteration) (epoch \(state.epoch), lr \(state.learningRate))")
         }
         trainer.learningRate = state.learningRate

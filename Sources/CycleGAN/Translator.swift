@@ -13,11 +13,14 @@ public final class Translator {
     /// One tape for every image: with frozen parameters and a constant input it records nothing, and what
     /// it derives from the weights (Winograd's transformed filters, `Tape.memo`) is computed once.
     private let tape = Tape()
+    /// Set when the checkpoint carries no checksums (`Checkpoint.checksumNote`).
+    public let checksumNote: String?
 
     public init(checkpoint path: String, direction: Direction) throws {
         let file = try HDF5File(path: path, mode: .read)
         defer { file.close() }
         let config = try Checkpoint.config(of: file)
+        checksumNote = try Checkpoint.checksumNote(file)
         let name = direction.generatorName
         guard try Checkpoint.networkNames(in: file).contains(name) else {
             let other: Direction = direction == .AtoB ? .BtoA : .AtoB

@@ -47,6 +47,7 @@ struct Translate: ParsableCommand {
         let inputs = try inputFiles()
         try compute.start()
         let translator = try Translator(checkpoint: checkpointPath, direction: direction)
+        if let note = translator.checksumNote { print(note) }
         print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
               + "\(direction.generatorName) of \(checkpointPath) → \(outputFolder)/")
         _ = try translator.translateFiles(inputs, to: outputFolder, scaleWidth: scaleWidth) { print($0) }
