@@ -7,11 +7,17 @@ import Tensor
 /// (recursive, because public methods call each other).
 private let hdf5Lock = NSRecursiveLock()
 
+/// HDF5's clean-up at process exit flushes files it still holds: after a failed write (a full disk) that
+/// flush crashed inside libhdf5 (SIGSEGV) although the error had been reported. Files are closed explicitly
+/// (`finish`), so the exit-time clean-up is switched off, once, before the first HDF5 call.
+private let noCleanupAtExit: Void = { _ = H5dont_atexit() }()
+
 /// HDF5 prints no error stacks of its own; failures become CodecErrors. Debian's serial library is built
 /// thread-safe, which makes this setting per thread: it is set again on every entry (a cheap store).
 @inline(__always) private func withHDF5<T>(_ body: () throws -> T) rethrows -> T {
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
+    _ = noCleanupAtExit
     _ = cshim_h5_silence_errors()
     return try body()
 }
@@ -84,13 +90,17 @@ public final class HDF5File: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Closes the file; idempotent. Later calls throw (or return false / nil).
-    public func close() {
-        withHDF5 {
-            if file >= 0 {
-                H5Fclose(file)
-                file = -1
-            }
+    /// Closes the file; idempotent. Later calls throw (or return false / nil). A writer calls `finish`.
+    public func close() { try? finish() }
+
+    /// Closes the file, and throws when what was written could not all reach the disk (HDF5 writes its
+    /// metadata at close: a full disk or a quota shows here).
+    public func finish() throws {
+        try withHDF5 {
+            guard file >= 0 else { return }
+            let status = H5Fclose(file)
+            file = -1
+            if status < 0 { throw failure("could not be written completely") }
         }
     }
 
@@ -343,7 +353,12 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func failure(_ what: String) -> CodecError {
-        let detail = hdf5ErrorMessage()
+        var detail = hdf5ErrorMessage()
+        // A failed system call: HDF5's line ends in "errno = 28, error message = 'No space left on device', …".
+        if let start = detail.range(of: "error message = '"), let end = detail[start.upperBound...].firstIndex(of: "'") {
+            return CodecError(path: path, message: "\(what): \(detail[start.upperBound..<end])")
+        }
+        detail = String(detail.prefix(300))
         return CodecError(path: path, message: detail.isEmpty ? what : "\(what): HDF5 says \(detail)")
     }
 

@@ -46,12 +46,14 @@ public enum Checkpoint {
                 for (key, p) in net.stateEntries() { try file.write(p.value, at: "\(name)/\(key)") }
             }
             if let trainer, let state { try writeTrainingState(trainer, state, to: file) }
-            file.close()
+            try file.finish()
             try SealedFile.seal(temporary)   // a checksum of the whole file, checked before HDF5 reads it
             try replace(path, with: temporary)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+            let reason = (error as? CodecError)?.message ?? "\(error)"
+            throw CodecError(path: path, message: "could not be saved (\(reason)); the file that was there is unchanged: "
+                             + "free disk space (or fix the folder's permissions) and resume with --continue_train")
         }
     }
 

@@ -35,7 +35,14 @@ final class LossLog {
 
     func append(_ values: [Double]) throws {
         let row = values.enumerated().map { i, v in i < 2 ? String(Int(v)) : formatValue(v) }.joined(separator: ",")
-        try handle.write(contentsOf: Data((row + "\n").utf8))
+        let end = handle.offsetInFile
+        do {
+            try handle.write(contentsOf: Data((row + "\n").utf8))
+        } catch {
+            try? handle.truncate(atOffset: end)   // no half-written row for a resume to misread
+            throw DataError("\(path): a row could not be appended (\(error.localizedDescription)): free disk space, then "
+                            + "resume with --continue_train")
+        }
     }
 
     private func formatValue(_ v: Double) -> String {
