@@ -25,20 +25,22 @@ public struct ConvGeometry: Equatable, Sendable {
 
 // MARK: - im2col / col2im
 
-/// image [C, H, W] → columns [C·k·k, Ho·Wo], zero outside the image.
-public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
+/// image [C, H, W] → columns [C·k·k, Ho·Wo], zero outside the image; with `rows`, only the columns of
+/// those output rows: [C·k·k, rows.count·Wo].
+public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>? = nil,
+                   into cols: UnsafeMutablePointer<Float>) {
     let scope = Profiler.begin(.im2col); defer { Profiler.end(scope) }
-    let im = Unchecked(image), out = Unchecked(cols)
-    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
-        for c in channels { im2colChannel(im.value, g, c, out.value) }
+    let im = Unchecked(image), out = Unchecked(cols), rows = rows ?? 0..<g.outHeight
+    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* rows.count &* g.outWidth) { channels in
+        for c in channels { im2colChannel(im.value, g, c, rows, out.value) }
     }
 }
 
 @inline(__always)
-private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int,
+private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int, _ rows: Range<Int>,
                            _ cols: UnsafeMutablePointer<Float>) {
     let k = g.kernel, s = g.stride, p = g.padding, H = g.height, W = g.width
-    let Ho = g.outHeight, Wo = g.outWidth, P = g.outPixels
+    let Wo = g.outWidth, P = rows.count &* Wo
     let plane = image + c &* H &* W
     for ky in 0..<k {
         for kx in 0..<k {
@@ -46,8 +48,8 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
             // Output columns whose input column ix = ox·s − p + kx lies inside [0, W).
             let oxLo = max(0, (p &- kx &+ s &- 1) / s)
             let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)   // exclusive
-            for oy in 0..<Ho {
-                let dst = row + oy &* Wo
+            for oy in rows {
+                let dst = row + (oy &- rows.lowerBound) &* Wo
                 let iy = oy &* s &- p &+ ky
                 if iy < 0 || iy >= H || oxLo >= oxHi {
                     dst.update(repeating: 0, count: Wo)
@@ -67,32 +69,34 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
 }
 
 /// columns [C·k·k, Ho·Wo] → image [C, H, W], summing overlaps (the adjoint of `im2col`).
-/// The image is overwritten, not accumulated into.
-public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
+/// The image is overwritten; with `rows` (columns [C·k·k, rows.count·Wo] of those output rows only),
+/// their contributions are added into it instead.
+public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>? = nil,
+                   into image: UnsafeMutablePointer<Float>) {
     let scope = Profiler.begin(.im2col); defer { Profiler.end(scope) }
-    let src = Unchecked(cols), im = Unchecked(image)
-    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* g.outPixels) { channels in
-        for c in channels { col2imChannel(src.value, g, c, im.value) }
+    let src = Unchecked(cols), im = Unchecked(image), accumulate = rows != nil, rows = rows ?? 0..<g.outHeight
+    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* rows.count &* g.outWidth) { channels in
+        for c in channels { col2imChannel(src.value, g, c, rows, accumulate: accumulate, im.value) }
     }
 }
 
 @inline(__always)
-private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int,
-                           _ image: UnsafeMutablePointer<Float>) {
+private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int, _ rows: Range<Int>,
+                           accumulate: Bool, _ image: UnsafeMutablePointer<Float>) {
     let k = g.kernel, s = g.stride, p = g.padding, H = g.height, W = g.width
-    let Ho = g.outHeight, Wo = g.outWidth, P = g.outPixels
+    let Wo = g.outWidth, P = rows.count &* Wo
     let plane = image + c &* H &* W
-    plane.update(repeating: 0, count: H &* W)
+    if !accumulate { plane.update(repeating: 0, count: H &* W) }
     for ky in 0..<k {
         for kx in 0..<k {
             let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
             let oxLo = max(0, (p &- kx &+ s &- 1) / s)
             let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)
             if oxLo >= oxHi { continue }
-            for oy in 0..<Ho {
+            for oy in rows {
                 let iy = oy &* s &- p &+ ky
                 if iy < 0 || iy >= H { continue }
-                let src = row + oy &* Wo
+                let src = row + (oy &- rows.lowerBound) &* Wo
                 let dst = plane + (iy &* W &- p &+ kx)
                 if s == 1 {
                     for ox in oxLo..<oxHi { dst[ox] += src[ox] }
@@ -121,14 +125,14 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     }
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
-    var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
+    let slab = columnSlabRows(g)
+    var cols = Tensor(uninitializedShape: [g.patchSize, slab * g.outWidth])
     x.withUnsafeBufferPointer { xp in
     weight.withUnsafeBufferPointer { wp in
     y.withUnsafeMutableBufferPointer { yp in
     cols.withUnsafeMutableBufferPointer { cp in
         for i in 0..<N {
             let out = yp.baseAddress! + i * Cout * g.outPixels
-            im2col(xp.baseAddress! + i * x.c * x.h * x.w, g, into: cp.baseAddress!)
             // With a bias, the output starts as the bias and the GEMM adds onto it (beta 1): this spares
             // both OpenBLAS's pass that zeroes C for beta 0 and a separate pass adding the bias.
             if let bias {
@@ -136,11 +140,26 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
                     for o in 0..<Cout { (out + o * g.outPixels).update(repeating: b[o], count: g.outPixels) }
                 }
             }
-            sgemm(m: Cout, n: g.outPixels, k: g.patchSize, a: wp.baseAddress!, b: cp.baseAddress!,
-                  beta: bias == nil ? 0 : 1, c: out)
+            for top in Swift.stride(from: 0, to: g.outHeight, by: slab) {
+                let rows = top..<min(top + slab, g.outHeight)
+                im2col(xp.baseAddress! + i * x.c * x.h * x.w, g, rows: rows, into: cp.baseAddress!)
+                sgemm(m: Cout, n: rows.count * g.outWidth, k: g.patchSize, a: wp.baseAddress!, b: cp.baseAddress!,
+                      beta: bias == nil ? 0 : 1, c: out + top * g.outWidth, ldc: g.outPixels)
+            }
         }
     }}}}
     return y
+}
+
+/// Output rows whose columns are built at once: all of them, unless the column matrix would pass 64 MB
+/// (the generator's first 7×7 convolution at 2048×1536 needs 1.8 GB). A function of the shape only.
+/// Floats of a column matrix built at once; a test lowers it to cut small shapes into slabs.
+@TaskLocal var columnSlabLimit = 16 << 20
+
+func columnSlabRows(_ g: ConvGeometry) -> Int {
+    let limit = columnSlabLimit   // floats
+    if g.patchSize * g.outPixels <= limit { return g.outHeight }
+    return max(1, limit / (g.patchSize * g.outWidth))
 }
 
 /// The gradients of `conv2dForward` that are asked for (nil where not needed).
@@ -235,15 +254,22 @@ public func convTranspose2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, s
     let g = ConvGeometry(channels: Cout, height: Ho, width: Wo, kernel: k, stride: stride, padding: padding)
     precondition(g.outHeight == x.h && g.outWidth == x.w, "inconsistent transposed convolution geometry")
     var y = Tensor(uninitializedShape: [N, Cout, Ho, Wo])
-    var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
+    let slab = columnSlabRows(g)   // rows of x (the output rows of the convolution this is the adjoint of)
+    var cols = Tensor(uninitializedShape: [g.patchSize, slab * g.outWidth])
     x.withUnsafeBufferPointer { xp in
     weight.withUnsafeBufferPointer { wp in
     y.withUnsafeMutableBufferPointer { yp in
     cols.withUnsafeMutableBufferPointer { cp in
         for i in 0..<N {
-            sgemm(transA: true, m: g.patchSize, n: g.outPixels, k: Cin, a: wp.baseAddress!,
-                  b: xp.baseAddress! + i * Cin * g.outPixels, c: cp.baseAddress!)
-            col2im(cp.baseAddress!, g, into: yp.baseAddress! + i * Cout * Ho * Wo)
+            let image = yp.baseAddress! + i * Cout * Ho * Wo
+            let whole = slab == g.outHeight
+            if !whole { image.update(repeating: 0, count: Cout * Ho * Wo) }
+            for top in Swift.stride(from: 0, to: g.outHeight, by: slab) {
+                let rows = top..<min(top + slab, g.outHeight)
+                sgemm(transA: true, m: g.patchSize, n: rows.count * g.outWidth, k: Cin, a: wp.baseAddress!,
+                      b: xp.baseAddress! + i * Cin * g.outPixels + top * g.outWidth, ldb: g.outPixels, c: cp.baseAddress!)
+                col2im(cp.baseAddress!, g, rows: whole ? nil : rows, into: image)
+            }
         }
     }}}}
     if let bias { addChannelBias(&y, bias) }

@@ -13,14 +13,15 @@ let gemmSplitThreshold = 1 << 21
 
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, row-major, through OpenBLAS.
 /// `transA`: A is stored [K, M] instead of [M, K]; `transB`: B is stored [N, K] instead of [K, N].
+/// `ldb`, `ldc`: the row strides of B and C when they are columns of wider matrices (default: dense).
 /// Large GEMMs are cut into blocks of C (`gemmBlocks`) shared out between the kernel threads.
 public func sgemm(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-    alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    beta: Float = 0, c: UnsafeMutablePointer<Float>
+    alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int? = nil,
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
 ) {
     sgemm(blocks: gemmBlocks(m: m, n: n, k: k), transA: transA, transB: transB, m: m, n: n, k: k,
-          alpha: alpha, a: a, b: b, beta: beta, c: c)
+          alpha: alpha, a: a, b: b, ldb: ldb ?? (transB ? k : n), beta: beta, c: c, ldc: ldc ?? n)
 }
 
 /// How many blocks of C a GEMM is cut into: a function of its shape alone, never of the thread count,
@@ -39,12 +40,13 @@ func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
 /// threads. The result depends on `blocks`, not on how many threads run them.
 func sgemm(
     blocks: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>
+    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     Profiler.measure(.gemm) {
         if blocks == 1 {
             sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k,
-                       alpha: alpha, a: a, b: b, beta: beta, c: c)
+                       alpha: alpha, a: a, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
@@ -56,7 +58,7 @@ func sgemm(
             let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
             sgemmBlock(transA: transA, transB: transB, rows: byColumns ? 0..<m : lo..<hi,
                        columns: byColumns ? lo..<hi : 0..<n, m: m, n: n, k: k,
-                       alpha: alpha, a: pa.value, b: pb.value, beta: beta, c: pc.value)
+                       alpha: alpha, a: pa.value, b: pb.value, ldb: ldb, beta: beta, c: pc.value, ldc: ldc)
         }
     }
 }
@@ -64,17 +66,18 @@ func sgemm(
 /// The block C[rows, columns] of `sgemm`'s product, on the calling thread.
 private func sgemmBlock(
     transA: Bool, transB: Bool, rows: Range<Int>, columns: Range<Int>, m: Int, n: Int, k: Int,
-    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>
+    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     _ = blasSingleThreaded
     if rows.isEmpty || columns.isEmpty { return }
     let aBlock = transA ? a + rows.lowerBound : a + rows.lowerBound * k
-    let bBlock = transB ? b + columns.lowerBound * k : b + columns.lowerBound
+    let bBlock = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
     cblas_sgemm(CblasRowMajor,
                 transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(rows.count), Int32(columns.count), Int32(k), alpha,
-                aBlock, Int32(transA ? m : k), bBlock, Int32(transB ? k : n), beta,
-                c + rows.lowerBound * n + columns.lowerBound, Int32(n))
+                aBlock, Int32(transA ? m : k), bBlock, Int32(ldb), beta,
+                c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
 }
 
 /// `count` independent GEMMs of one shape, C_i = op(A_i) · op(B_i) with A_i = a + i·strideA (and so on),
@@ -96,7 +99,8 @@ public func sgemmBatch(
                     continue
                 }
                 sgemmBlock(transA: false, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k, alpha: 1,
-                           a: pa.value + i * strideA, b: pb.value + i * strideB, beta: 0, c: pc.value + i * strideC)
+                           a: pa.value + i * strideA, b: pb.value + i * strideB, ldb: transB ? k : n, beta: 0,
+                           c: pc.value + i * strideC, ldc: n)
             }
         }
     }

@@ -31,6 +31,26 @@ struct KernelTests {
         }
     }
 
+    /// Column matrices built in slabs of output rows (the limit lowered from 64 MB to 16 KB so that small
+    /// shapes are cut; bias, stride 2 and odd sizes so that slab edges cut through everything).
+    @Test("convolution and transposed convolution in slabs of rows equal the direct loops")
+    func columnSlabs() {
+        $columnSlabLimit.withValue(4000) {
+            let x = randn([2, 3, 29, 23], seed: 8), w = randn([5, 3, 7, 7], seed: 9), b = randn([5], seed: 10)
+            let g = ConvGeometry(channels: 3, height: 29, width: 23, kernel: 7, stride: 1, padding: 2)
+            #expect(columnSlabRows(g) == 1)   // one row per slab
+            let d = maxDiff(conv2dForward(x, weight: w, bias: b, stride: 1, padding: 2),
+                            conv2dNaive(x, weight: w, bias: b, stride: 1, padding: 2))
+            let xt = randn([2, 6, 17, 13], seed: 11), wt = randn([6, 4, 3, 3], seed: 12), bt = randn([4], seed: 13)
+            let gt = ConvGeometry(channels: 4, height: 34, width: 26, kernel: 3, stride: 2, padding: 1)
+            #expect(gt.outHeight == 17 && columnSlabRows(gt) > 1 && columnSlabRows(gt) < gt.outHeight)
+            let dt = maxDiff(convTranspose2dForward(xt, weight: wt, bias: bt, stride: 2, padding: 1, outputPadding: 1),
+                             convTranspose2dNaive(xt, weight: wt, bias: bt, stride: 2, padding: 1, outputPadding: 1))
+            print("slabs: conv max |fast − naive| = \(d), transposed \(dt)")
+            #expect(d < 1e-4 && dt < 1e-4)
+        }
+    }
+
     @Test("the unpacked narrow GEMM equals OpenBLAS's (row blocks of 4 and the rows left over)",
           arguments: [(m: 13, n: 16, k: 37), (m: 8, n: 32, k: 5), (m: 3, n: 16, k: 128)])
     func narrowGEMM(_ s: (m: Int, n: Int, k: Int)) {

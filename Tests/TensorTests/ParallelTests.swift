@@ -51,7 +51,7 @@ struct ParallelTests {
             WorkerPool.$override.withValue(pool) {
                 a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
                     sgemm(blocks: blocks, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.7,
-                          a: pa.baseAddress!, b: pb.baseAddress!, beta: 0.5, c: pc.baseAddress!)
+                          a: pa.baseAddress!, b: pb.baseAddress!, ldb: transB ? k : n, beta: 0.5, c: pc.baseAddress!, ldc: n)
                 }}}
             }
             return c
