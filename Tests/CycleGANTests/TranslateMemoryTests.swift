@@ -1,0 +1,39 @@
+import Codecs
+import Foundation
+import Tensor
+import Testing
+@testable import CycleGAN
+
+@Suite("Translation memory", .serialized)
+struct TranslateMemoryTests {
+    @Test("an image too big for the memory available is refused before anything is written, with a --scale_width that fits")
+    func tooBigRefused() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
+        config.maxIterations = 1
+        let run = TrainingRun(config); run.log = { _ in }
+        try run.run()
+        let translator = try Translator(checkpoint: run.latestCheckpoint, direction: .AtoB)
+        let big = root + "/big.png"
+        try ImageFile.writePNG(Tensor(shape: [3, 300, 400], repeating: 0.5), to: big)
+        // ngf 4: 48 bytes a pixel above 300 MB; room for 60 000 pixels, not 300 × 400.
+        let limit = (300 << 20) + 48 * 60_000
+        #expect(translator.estimatedPeakBytes(height: 300, width: 400) > limit)
+        let folder = root + "/out"
+        var message = ""
+        do {
+            _ = try translator.translateFiles([root + "/data/testA/img_0.png", big], to: folder, memoryLimit: limit)
+            Issue.record("translated an image the memory limit does not allow")
+        } catch let error as DataError {
+            message = "\(error)"
+        }
+        #expect(message.contains(big) && message.contains("400×300") && message.contains("--scale_width 400") == false
+                && message.contains("--scale_width "), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        let width = Int(message.split(separator: " ").drop { $0 != "--scale_width" }.dropFirst().first ?? "") ?? 0
+        #expect(width >= 4 && width < 400 && translator.estimatedPeakBytes(height: 300 * width / 400, width: width) <= limit)
+        let written = try translator.translateFiles([big], to: folder, scaleWidth: width, memoryLimit: limit)
+        #expect(written.count == 1)
+    }
+}
