@@ -7,17 +7,6 @@ import Testing
 /// Checkpoints carry checksums: a corrupted byte never loads as silently wrong weights.
 @Suite("Checkpoint integrity", .serialized)
 struct CheckpointIntegrityTests {
-    /// A tiny run's latest.h5: weights, Adam moments, pools, attributes.
-    func tinyCheckpoint() throws -> String {
-        let root = temporaryFolder()
-        try makeDataset(at: root + "/data")
-        var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        config.maxIterations = 2
-        let run = TrainingRun(config); run.log = { _ in }
-        try run.run()
-        return run.latestCheckpoint
-    }
-
     /// Every dataset and attribute a restore reads, as bits; throws where the file is refused.
     func contents(_ path: String) throws -> [[UInt32]] {
         let model = try Checkpoint.loadModel(from: path)

@@ -15,8 +15,17 @@ func runCycleGAN(_ arguments: [String], environment: [String: String] = [:]) thr
         Issue.record("the cyclegan binary was not found beside \(CommandLine.arguments[0])")
         return (-1, "", "")
     }
+    return try runProcess(binary, arguments, environment: environment)
+}
+
+/// Runs a command through bash; returns (exit status, stdout, stderr).
+func runShell(_ command: String) throws -> (Int32, String, String) {
+    try runProcess("/bin/bash", ["-c", command])
+}
+
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
@@ -27,6 +36,45 @@ func runCycleGAN(_ arguments: [String], environment: [String: String] = [:]) thr
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     return (process.terminationStatus, stdout, stderr)
+}
+
+/// `cyclegan train …` started in the background, its stdout a pipe (as under `nohup … > log` or `| tee`).
+final class TrainingProcess {
+    let process = Process()
+    let out = Pipe(), err = Pipe()
+    /// stdout read so far.
+    private(set) var seen = ""
+
+    init(_ arguments: [String]) throws {
+        guard let binary = cycleganBinary() else { throw CocoaError(.fileNoSuchFile) }
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["train"] + arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Reads stdout until it holds `marker` (or the process closes it); returns what was read.
+    @discardableResult
+    func read(until marker: String) -> String {
+        while !seen.contains(marker) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        return seen
+    }
+
+    /// Sends `signal`, waits for the exit; returns (status, the rest of stdout, stderr).
+    func stop(_ signal: Int32) -> (Int32, String, String) {
+        kill(pid, signal)
+        let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, rest, errors)
+    }
 }
 
 @Suite("Command line")

@@ -69,12 +69,7 @@ struct FuzzTests {
     @Test("mutated checkpoints are all refused with the file's name")
     func checkpoints() throws {
         let root = temporaryFolder()
-        try makeDataset(at: root + "/data")
-        var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        config.maxIterations = 1
-        let run = TrainingRun(config); run.log = { _ in }
-        try run.run()
-        let original = try Data(contentsOf: URL(fileURLWithPath: run.latestCheckpoint))
+        let original = try Data(contentsOf: URL(fileURLWithPath: try tinyCheckpoint(in: root, iterations: 1)))
         var rng = SeededGenerator(seed: Self.seed)
         var (refused, unchanged) = (0, 0)
         let path = root + "/case.h5"

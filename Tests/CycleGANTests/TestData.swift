@@ -52,3 +52,14 @@ func csvRowsWithoutTiming(_ path: String) throws -> [String] {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     return lines.map { $0.split(separator: ",").dropLast().joined(separator: ",") }
 }
+
+/// latest.h5 of a tiny run (`tinyConfig`) of `iterations` iterations on `makeDataset`'s images under `root`:
+/// weights, Adam moments, pools, attributes.
+func tinyCheckpoint(in root: String = temporaryFolder(), iterations: Int = 2) throws -> String {
+    try makeDataset(at: root + "/data")
+    var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
+    config.maxIterations = iterations
+    let run = TrainingRun(config); run.log = { _ in }
+    try run.run()
+    return run.latestCheckpoint
+}

@@ -9,12 +9,7 @@ struct TranslateMemoryTests {
     @Test("an image too big for the memory available is refused before anything is written, with a --scale_width that fits")
     func tooBigRefused() throws {
         let root = temporaryFolder()
-        try makeDataset(at: root + "/data")
-        var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        config.maxIterations = 1
-        let run = TrainingRun(config); run.log = { _ in }
-        try run.run()
-        let translator = try Translator(checkpoint: run.latestCheckpoint, direction: .AtoB)
+        let translator = try Translator(checkpoint: try tinyCheckpoint(in: root, iterations: 1), direction: .AtoB)
         let big = root + "/big.png"
         try ImageFile.writePNG(Tensor(shape: [3, 300, 400], repeating: 0.5), to: big)
         // ngf 4: 48 bytes a pixel above 300 MB; room for 60 000 pixels, not 300 × 400.

@@ -11,8 +11,7 @@ struct WriteFailureTests {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data")
         guard let binary = cycleganBinary() else { Issue.record("no cyclegan binary"); return }
-        let common = ["--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "full", "--netG", "resnet_6blocks",
-                      "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--print_freq", "1"]
+        let common = endlessTrainArguments(root, name: "full")
         let (first, _, firstErr) = try runCycleGAN(["train", "--max_iterations", "2"] + common)
         #expect(first == 0, "\(firstErr)")
         let checkpoints = root + "/runs/full/checkpoints"
@@ -33,19 +32,4 @@ struct WriteFailureTests {
         let (resumed, _, resumeErr) = try runCycleGAN(["train", "--continue_train", "--max_iterations", "3"] + common)
         #expect(resumed == 0, "the intact checkpoint resumes: \(resumeErr)")
     }
-}
-
-/// Runs a command through bash; returns (exit status, stdout, stderr).
-func runShell(_ command: String) throws -> (Int32, String, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", command]
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, stdout, stderr)
 }
