@@ -11,6 +11,7 @@ Translations run after the training iterations, in the same process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -38,6 +39,8 @@ def main(argv=None) -> int:
     ap.add_argument('--translate-iters', type=int, default=10, help='timed translations (0: none)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--precision', choices=['f32', 'bf16'], default='f32',
+                    help="bf16: the whole step and the translations under torch.autocast('cpu', torch.bfloat16)")
     args = ap.parse_args(argv)
 
     import_rss = peak_rss_mb()
@@ -45,16 +48,22 @@ def main(argv=None) -> int:
     torch.manual_seed(args.seed)
     print('torch %s, intra-op threads %d, mkldnn %s' % (torch.__version__, torch.get_num_threads(),
                                                        torch.backends.mkldnn.is_available()))
-    print('training iteration (batch 1, instance norm, lsgan, lambda_identity 0.5), %d², %s, ngf %d, ndf %d'
-          % (args.size, args.netG, args.ngf, args.ndf))
+    print('training iteration (batch 1, instance norm, lsgan, lambda_identity 0.5), %d², %s, ngf %d, ndf %d, %s'
+          % (args.size, args.netG, args.ngf, args.ndf, args.precision))
     step = reference.CycleGANStep(reference.CycleGANOptions(netG=args.netG, ngf=args.ngf, ndf=args.ndf))
     a = torch.rand(1, 3, args.size, args.size) * 2 - 1
     b = torch.rand(1, 3, args.size, args.size) * 2 - 1
 
+    def precision():
+        if args.precision == 'bf16':
+            return torch.autocast('cpu', dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     times = []
     for i in range(args.warmup + args.iters):
         start = time.perf_counter()
-        step.optimize_parameters(a, b)
+        with precision():
+            step.optimize_parameters(a, b)
         t = time.perf_counter() - start
         if i < args.warmup:
             print('warm-up iteration %d: %.3f s' % (i + 1, t))
@@ -67,7 +76,7 @@ def main(argv=None) -> int:
     image_times = []
     if args.translate_iters > 0:
         net = step.netG_A
-        with torch.no_grad():
+        with torch.no_grad(), precision():
             for i in range(args.warmup + args.translate_iters):
                 start = time.perf_counter()
                 net(a)
