@@ -45,10 +45,12 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG"], swiftSettings: fast),
         .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
         .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs"], swiftSettings: fast),
+        // `cyclegan bench`: kernel and step timings, the analytic FLOP count, /proc measurements.
+        .target(name: "Benchmarks", dependencies: ["CycleGAN", "Layers", "Tensor"], swiftSettings: fast),
         // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
         .target(name: "RunReports", dependencies: ["Codecs"], swiftSettings: fast),
         .executableTarget(name: "cyclegan",
-                          dependencies: ["CycleGAN", "RunReports", "CPlatform",
+                          dependencies: ["CycleGAN", "Benchmarks", "RunReports", "CPlatform",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: fast),
 
@@ -57,8 +59,10 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: fast),
-        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "RunReports"], resources: [.copy("Fixtures")],
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Benchmarks", "RunReports"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
+        // The command line's own logic (option parsing, defaults), without running the binary.
+        .testTarget(name: "cycleganTests", dependencies: ["cyclegan", "CycleGAN", "Layers"], swiftSettings: fast),
         .testTarget(name: "RunReportsTests", dependencies: ["RunReports", "Codecs"], swiftSettings: fast),
     ]
 )

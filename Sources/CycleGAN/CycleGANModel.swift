@@ -27,8 +27,8 @@ public final class CycleGANModel {
     public var discriminators: [Module] { [dA, dB] }
 
     /// Initialises all four networks as the reference (`init_weights`), in order G_A, G_B, D_A, D_B.
-    public func initialize(_ type: InitType = .normal, gain: Float = 0.02, using generator: inout SeededGenerator) {
-        for (_, net) in networks { net.initialize(type, gain: gain, using: &generator) }
+    public func initialize(_ weights: WeightInit = WeightInit(), using generator: inout SeededGenerator) {
+        for (_, net) in networks { net.initialize(weights.type, gain: weights.gain, using: &generator) }
     }
 
     /// The generator that translates in `direction`.

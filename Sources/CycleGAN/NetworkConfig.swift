@@ -14,19 +14,20 @@ public enum DiscriminatorKind: String, Codable, CaseIterable, Sendable {
 /// The architecture options, saved as the `config` attribute of every checkpoint and in config.json,
 /// keys named as the reference's flags.
 public struct NetworkConfig: Codable, Equatable, Sendable {
-    public var netG: GeneratorKind = .resnet_9blocks
-    public var ngf = 64
-    public var netD: DiscriminatorKind = .basic
-    public var ndf = 64
-    public var nLayersD = 3
-    public var norm: NormKind = .instance
-    public var inputNC = 3
-    public var outputNC = 3
+    public var netG: GeneratorKind
+    public var ngf: Int
+    public var netD: DiscriminatorKind
+    public var ndf: Int
+    public var nLayersD: Int
+    public var norm: NormKind
+    public var inputNC: Int
+    public var outputNC: Int
 
     enum CodingKeys: String, CodingKey {
         case netG, ngf, netD, ndf, nLayersD = "n_layers_D", norm, inputNC = "input_nc", outputNC = "output_nc"
     }
 
+    /// The reference's defaults.
     public init(netG: GeneratorKind = .resnet_9blocks, ngf: Int = 64, netD: DiscriminatorKind = .basic, ndf: Int = 64,
                 nLayersD: Int = 3, norm: NormKind = .instance, inputNC: Int = 3, outputNC: Int = 3) {
         self.netG = netG; self.ngf = ngf; self.netD = netD; self.ndf = ndf

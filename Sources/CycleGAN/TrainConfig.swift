@@ -1,45 +1,23 @@
 import Foundation
 import Layers
 
-/// Every option of a training run as resolved, flat, keys named as the reference's flags.
-/// Saved as the run's config.json.
+/// Every option of a training run: the run's own (folder, seed, logging, saving) and the library's option
+/// types, each of which holds its defaults (the reference's) in one place. Saved as the run's config.json, one
+/// flat object whose keys are named as the reference's flags.
 public struct TrainConfig: Codable, Equatable, Sendable {
-    // Run
+    // The run and its folder
     public var name = "experiment"
     public var runsDir = "Runs"
     public var dataroot = ""
     public var seed: UInt64 = 0
     public var continueTrain = false
-    // Networks
-    public var netG: GeneratorKind = .resnet_9blocks
-    public var ngf = 64
-    public var netD: DiscriminatorKind = .basic
-    public var ndf = 64
-    public var nLayersD = 3
-    public var norm: NormKind = .instance
-    public var inputNC = 3
-    public var outputNC = 3
-    public var initType: InitType = .normal
-    public var initGain: Float = 0.02
-    // Method
-    public var lambdaA: Float = 10
-    public var lambdaB: Float = 10
-    public var lambdaIdentity: Float = 0.5
-    public var ganMode: GANMode = .lsgan
-    public var poolSize = 50
-    public var lr: Float = 2e-4
-    public var beta1: Float = 0.5
-    public var lrPolicy: LRPolicy = .linear
-    public var nEpochs = 100
-    public var nEpochsDecay = 100
-    public var epochCount = 1
-    public var lrDecayIters = 50
-    // Data
+    // What is trained, and how
+    public var network = NetworkConfig()
+    public var initialization = WeightInit()
+    public var method = MethodOptions()
+    public var schedule = LRSchedule()
+    public var preprocessing = PreprocessOptions()
     public var batchSize = 1
-    public var preprocess: Preprocess = .resize_and_crop
-    public var loadSize = 286
-    public var cropSize = 256
-    public var noFlip = false
     // Logging and saving
     public var printFreq = 100
     public var displayFreq = 400
@@ -53,54 +31,76 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var maxIterations = 0
     public var version = toolVersion
 
+    /// The run's own keys; the composed options encode theirs into the same object.
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", dataroot, seed, continueTrain = "continue_train"
-        case netG, ngf, netD, ndf, nLayersD = "n_layers_D", norm, inputNC = "input_nc", outputNC = "output_nc"
-        case initType = "init_type", initGain = "init_gain"
-        case lambdaA = "lambda_A", lambdaB = "lambda_B", lambdaIdentity = "lambda_identity", ganMode = "gan_mode"
-        case poolSize = "pool_size", lr, beta1, lrPolicy = "lr_policy", nEpochs = "n_epochs"
-        case nEpochsDecay = "n_epochs_decay", epochCount = "epoch_count", lrDecayIters = "lr_decay_iters"
-        case batchSize = "batch_size", preprocess, loadSize = "load_size", cropSize = "crop_size", noFlip = "no_flip"
+        case name, runsDir = "runs_dir", dataroot, seed, continueTrain = "continue_train", batchSize = "batch_size"
         case printFreq = "print_freq", displayFreq = "display_freq", saveLatestFreq = "save_latest_freq"
         case saveLatestMinutes = "save_latest_minutes", saveEpochFreq = "save_epoch_freq", maxIterations = "max_iterations", version
     }
 
     public init() {}
 
-    public var network: NetworkConfig {
-        NetworkConfig(netG: netG, ngf: ngf, netD: netD, ndf: ndf, nLayersD: nLayersD, norm: norm,
-                      inputNC: inputNC, outputNC: outputNC)
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        runsDir = try c.decode(String.self, forKey: .runsDir)
+        dataroot = try c.decode(String.self, forKey: .dataroot)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        continueTrain = try c.decode(Bool.self, forKey: .continueTrain)
+        network = try NetworkConfig(from: decoder)
+        initialization = try WeightInit(from: decoder)
+        method = try MethodOptions(from: decoder)
+        schedule = try LRSchedule(from: decoder)
+        preprocessing = try PreprocessOptions(from: decoder)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        printFreq = try c.decode(Int.self, forKey: .printFreq)
+        displayFreq = try c.decode(Int.self, forKey: .displayFreq)
+        saveLatestFreq = try c.decode(Int.self, forKey: .saveLatestFreq)
+        saveLatestMinutes = try c.decode(Double.self, forKey: .saveLatestMinutes)
+        saveEpochFreq = try c.decode(Int.self, forKey: .saveEpochFreq)
+        maxIterations = try c.decode(Int.self, forKey: .maxIterations)
+        version = try c.decode(String.self, forKey: .version)
     }
 
-    public var method: MethodOptions {
-        var m = MethodOptions()
-        m.lambdaA = lambdaA; m.lambdaB = lambdaB; m.lambdaIdentity = lambdaIdentity; m.ganMode = ganMode
-        m.poolSize = poolSize; m.lr = lr; m.beta1 = beta1
-        return m
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(runsDir, forKey: .runsDir)
+        try c.encode(dataroot, forKey: .dataroot)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(continueTrain, forKey: .continueTrain)
+        try network.encode(to: encoder)
+        try initialization.encode(to: encoder)
+        try method.encode(to: encoder)
+        try schedule.encode(to: encoder)
+        try preprocessing.encode(to: encoder)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(printFreq, forKey: .printFreq)
+        try c.encode(displayFreq, forKey: .displayFreq)
+        try c.encode(saveLatestFreq, forKey: .saveLatestFreq)
+        try c.encode(saveLatestMinutes, forKey: .saveLatestMinutes)
+        try c.encode(saveEpochFreq, forKey: .saveEpochFreq)
+        try c.encode(maxIterations, forKey: .maxIterations)
+        try c.encode(version, forKey: .version)
     }
 
-    public var preprocessOptions: PreprocessOptions {
-        PreprocessOptions(preprocess: preprocess, loadSize: loadSize, cropSize: cropSize, noFlip: noFlip)
+    /// The learning rate during `epoch`: the one place it is computed (the schedule steps once per finished
+    /// epoch; after the last epoch it stays at the last epoch's).
+    public func learningRate(epoch: Int) -> Float {
+        method.lr * schedule.factor(epoch: min(epoch, schedule.lastEpoch))
     }
-
-    public var schedule: LRSchedule {
-        LRSchedule(policy: lrPolicy, nEpochs: nEpochs, nEpochsDecay: nEpochsDecay, epochCount: epochCount,
-                   decayIters: lrDecayIters)
-    }
-
-    /// The last epoch of the run.
-    public var lastEpoch: Int { epochCount + nEpochs + nEpochsDecay - 1 }
 
     public var runFolder: String { (runsDir as NSString).appendingPathComponent(name) }
 
     /// Problems with the options themselves, before any file is touched.
     public func problems() -> [String] {
         var p: [String] = []
-        if lambdaIdentity > 0 && inputNC != outputNC {
-            p.append("--lambda_identity \(lambdaIdentity) needs --input_nc equal to --output_nc (they are \(inputNC) and \(outputNC)): "
+        let (preprocess, loadSize, cropSize) = (preprocessing.preprocess, preprocessing.loadSize, preprocessing.cropSize)
+        if method.lambdaIdentity > 0 && network.inputNC != network.outputNC {
+            p.append("--lambda_identity \(method.lambdaIdentity) needs --input_nc equal to --output_nc (they are \(network.inputNC) and \(network.outputNC)): "
                      + "the identity loss feeds B images to G_A; pass --lambda_identity 0")
         }
-        for (flag, value) in [("--input_nc", inputNC), ("--output_nc", outputNC)] where value != 1 && value != 3 {
+        for (flag, value) in [("--input_nc", network.inputNC), ("--output_nc", network.outputNC)] where value != 1 && value != 3 {
             p.append("\(flag) \(value): images have 1 (gray) or 3 (RGB) channels")
         }
         if preprocess != .none && preprocess != .scale_width && cropSize % 4 != 0 {
@@ -113,16 +113,17 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if preprocess == .scale_width_and_crop && cropSize > loadSize {
             p.append("--crop_size \(cropSize) is larger than --load_size \(loadSize) (the scaled width): raise --load_size")
         }
-        for (flag, value) in [("--ngf", ngf), ("--ndf", ndf), ("--batch_size", batchSize), ("--print_freq", printFreq),
+        for (flag, value) in [("--ngf", network.ngf), ("--ndf", network.ndf), ("--batch_size", batchSize), ("--print_freq", printFreq),
                               ("--display_freq", displayFreq), ("--save_latest_freq", saveLatestFreq),
-                              ("--save_epoch_freq", saveEpochFreq), ("--epoch_count", epochCount)] where value < 1 {
+                              ("--save_epoch_freq", saveEpochFreq), ("--epoch_count", schedule.epochCount)] where value < 1 {
             p.append("\(flag) must be at least 1 (got \(value))")
         }
         if !(saveLatestMinutes >= 0) { p.append("--save_latest_minutes must be 0 (off) or more (got \(saveLatestMinutes))") }
+        let (nEpochs, nEpochsDecay) = (schedule.nEpochs, schedule.nEpochsDecay)
         if nEpochs < 0 || nEpochsDecay < 0 || nEpochs + nEpochsDecay < 1 {
             p.append("--n_epochs \(nEpochs) + --n_epochs_decay \(nEpochsDecay) must make at least one epoch")
         }
-        if netD == .n_layers && nLayersD < 1 { p.append("--n_layers_D must be at least 1") }
+        if network.netD == .n_layers && network.nLayersD < 1 { p.append("--n_layers_D must be at least 1") }
         if name.isEmpty || name.contains("/") { p.append("--name '\(name)' must be a plain folder name") }
         return p
     }

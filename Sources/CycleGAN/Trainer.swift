@@ -3,16 +3,27 @@ import Tensor
 
 /// The options of the method itself (the reference's defaults), separate from data and run options.
 public struct MethodOptions: Codable, Equatable, Sendable {
-    public var lambdaA: Float = 10
-    public var lambdaB: Float = 10
+    public var lambdaA: Float
+    public var lambdaB: Float
     /// Identity loss weight, as a fraction of λ_A / λ_B (0.5 → 5·L1).
-    public var lambdaIdentity: Float = 0.5
-    public var ganMode: GANMode = .lsgan
-    public var poolSize = 50
-    public var lr: Float = 2e-4
-    public var beta1: Float = 0.5
+    public var lambdaIdentity: Float
+    public var ganMode: GANMode
+    public var poolSize: Int
+    /// The initial learning rate of both Adam optimizers.
+    public var lr: Float
+    public var beta1: Float
 
-    public init() {}
+    /// The reference's defaults.
+    public init(lambdaA: Float = 10, lambdaB: Float = 10, lambdaIdentity: Float = 0.5, ganMode: GANMode = .lsgan,
+                poolSize: Int = 50, lr: Float = 2e-4, beta1: Float = 0.5) {
+        self.lambdaA = lambdaA; self.lambdaB = lambdaB; self.lambdaIdentity = lambdaIdentity; self.ganMode = ganMode
+        self.poolSize = poolSize; self.lr = lr; self.beta1 = beta1
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case lambdaA = "lambda_A", lambdaB = "lambda_B", lambdaIdentity = "lambda_identity", ganMode = "gan_mode"
+        case poolSize = "pool_size", lr, beta1
+    }
 }
 
 /// The coordinator of one CycleGAN iteration (models/cycle_gan_model.py `optimize_parameters`):

@@ -25,17 +25,28 @@ public final class TrainingRun {
     /// Trains to the end (or to max_iterations); returns the last training state.
     @discardableResult
     public func run() throws -> TrainingState {
+        let dataset = try checkInputs()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let lock = try RunLock(folder: folder)   // the folder is this process's alone until it returns
+        defer { withExtendedLifetime(lock) {} }
+        let (trainer, start) = try startOrResume()
+        let output = try prepareFolder(trainer, resumingAfter: start.iteration)
+        return try train(trainer, on: dataset, from: start, writing: output)
+    }
+
+    // MARK: - Phases
+
+    /// 1. Everything the user gave is checked before anything is written.
+    private func checkInputs() throws -> UnalignedDataset {
         let c = config
         if let problem = c.problems().first { throw DataError(problem) }
-        let fm = FileManager.default
-
-        // 1. Everything the user gave is checked before anything is written.
         let root = c.dataroot
         let folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("trainA"), role: "domain A training")
         let folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("trainB"), role: "domain B training")
         log("Checking \(folderA.files.count) images in \(folderA.path) and \(folderB.files.count) in \(folderB.path)…")
-        let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.inputNC, channelsB: c.outputNC,
-                                           preprocess: c.preprocessOptions, seed: c.seed)
+        let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.network.inputNC,
+                                           channelsB: c.network.outputNC, preprocess: c.preprocessing, seed: c.seed)
+        let fm = FileManager.default
         if c.continueTrain {
             guard fm.fileExists(atPath: latestCheckpoint) else {
                 throw DataError("\(latestCheckpoint) does not exist: --continue_train resumes a run that saved a checkpoint; "
@@ -44,50 +55,67 @@ public final class TrainingRun {
         } else if fm.fileExists(atPath: csvPath) || fm.fileExists(atPath: latestCheckpoint) {
             throw DataError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
+        return dataset
+    }
 
-        // 2. The run folder, held by this process alone until it returns.
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let lock = try RunLock(folder: folder)
-        defer { withExtendedLifetime(lock) {} }
-
-        // 3. Networks, optimizers and pools: new from the seed, or restored.
+    /// 2. Networks, optimizers and pools: new from the seed, or restored with where training stood.
+    private func startOrResume() throws -> (Trainer, TrainingState) {
+        let c = config
         var rng = SeededGenerator(seed: c.seed)
         let model = CycleGANModel(c.network)
-        model.initialize(c.initType, gain: c.initGain, using: &rng)
-        let trainer = Trainer(model: model, options: c.method, rng: SeededGenerator(seed: mix(c.seed, 0x706F6F6C)))
-        var state = TrainingState(iteration: 0, epoch: c.epochCount, epochIteration: 0,
-                                  learningRate: c.lr * c.schedule.factor(epoch: c.epochCount))
+        model.initialize(c.initialization, using: &rng)
+        let trainer = Trainer(model: model, options: c.method, rng: SeededGenerator(seed: mix(c.seed, poolSeedSalt)))
+        var state = TrainingState(iteration: 0, epoch: c.schedule.epochCount, epochIteration: 0,
+                                  learningRate: c.learningRate(epoch: c.schedule.epochCount))
         if c.continueTrain {
             state = try Checkpoint.restore(trainer, from: latestCheckpoint)
             if let note = try Checkpoint.checksumNote(try HDF5File(path: latestCheckpoint, mode: .read)) { log(note) }
             log("Resuming \(folder) at iteration \(state.iteration) (epoch \(state.epoch), lr \(state.learningRate))")
         }
         trainer.learningRate = state.learningRate
+        return (trainer, state)
+    }
 
-        // 4. The run folder's contents.
+    /// Where a run writes: its CSV and how it saves a checkpoint.
+    private struct Output {
+        let csv: LossLog
+        let save: (_ path: String, _ state: TrainingState) throws -> Void
+    }
+
+    /// 3. The run folder's contents: config.json, the CSV (rows logged after `iteration` dropped: a resumed run
+    /// logs them again).
+    private func prepareFolder(_ trainer: Trainer, resumingAfter iteration: Int) throws -> Output {
+        let fm = FileManager.default
         for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try writeAtomically(try prettyJSON(c), to: (folder as NSString).appendingPathComponent("config.json"))
-        let csv = try LossLog(path: csvPath, header: Self.csvHeader, keepingRowsThrough: state.iteration)
-        let options = try Checkpoint.jsonString(c)
-        let save = { (path: String) in try Checkpoint.save(model, trainer: trainer, state: state, options: options, to: path) }
+        try writeAtomically(try prettyJSON(config), to: (folder as NSString).appendingPathComponent("config.json"))
+        let csv = try LossLog(path: csvPath, header: Self.csvHeader, keepingRowsThrough: iteration)
+        let options = try Checkpoint.jsonString(config)
+        return Output(csv: csv) { path, state in
+            try Checkpoint.save(trainer.model, trainer: trainer, state: state, options: options, to: path)
+        }
+    }
 
-        // 5. The loop.
+    /// 4. The loop: one iteration, then whatever is due (a CSV row, a sample grid, the end of an epoch, a save,
+    /// a stop signal).
+    private func train(_ trainer: Trainer, on dataset: UnalignedDataset, from start: TrainingState,
+                       writing output: Output) throws -> TrainingState {
+        let c = config
+        var state = start
         let loader = BatchLoader(dataset: dataset, batchSize: c.batchSize, start: (state.epoch, state.epochIteration),
-                                 lastEpoch: c.lastEpoch)
+                                 lastEpoch: c.schedule.lastEpoch)
         defer { loader.stop() }
         let interrupt = InterruptFlag()
         let perEpoch = loader.iterationsPerEpoch
-        let totalIterations = (c.lastEpoch - c.epochCount + 1) * perEpoch
+        let totalIterations = (c.schedule.lastEpoch - c.schedule.epochCount + 1) * perEpoch
         let endIteration = c.maxIterations > 0 ? min(totalIterations, c.maxIterations) : totalIterations
-        log("Training \(folder): \(perEpoch) iterations per epoch, epochs \(state.epoch)…\(c.lastEpoch), "
-            + "\(c.netG.rawValue) ngf \(c.ngf), \(c.netD.rawValue) ndf \(c.ndf), \(c.preprocess.rawValue) \(c.cropSize)")
+        let n = c.network
+        log("Training \(folder): \(perEpoch) iterations per epoch, epochs \(state.epoch)…\(c.schedule.lastEpoch), "
+            + "\(n.netG.rawValue) ngf \(n.ngf), \(n.netD.rawValue) ndf \(n.ndf), \(c.preprocessing.preprocess.rawValue) "
+            + "\(c.preprocessing.cropSize)")
         var clock = Date(), iterationsSinceLog = 0, secondsPerIteration = 0.0, lastSave = Date()
         while state.iteration < endIteration, let batch = try loader.next() {
-            if batch.epoch != state.epoch {   // a new epoch: the schedule steps once per finished epoch
-                state.epoch = batch.epoch
-                state.epochIteration = 0
-                state.learningRate = c.lr * c.schedule.factor(epoch: state.epoch)
-                trainer.learningRate = state.learningRate
+            if batch.epoch != state.epoch {   // the loader moved on (the data set shrank since the checkpoint)
+                begin(epoch: batch.epoch, &state, trainer)
             }
             let (losses, visuals) = trainer.step(realA: batch.realA, realB: batch.realB)
             state.iteration += 1
@@ -97,8 +125,8 @@ public final class TrainingRun {
             if state.iteration % c.printFreq == 0 || state.iteration == endIteration {
                 secondsPerIteration = Date().timeIntervalSince(clock) / Double(iterationsSinceLog)
                 clock = Date(); iterationsSinceLog = 0
-                try csv.append([Double(state.iteration), Double(state.epoch)] + losses.values.map(Double.init)
-                               + [Double(state.learningRate), secondsPerIteration])
+                try output.csv.append([Double(state.iteration), Double(state.epoch)] + losses.values.map(Double.init)
+                                      + [Double(state.learningRate), secondsPerIteration])
                 log(progressLine(state, losses, perEpoch: perEpoch, secondsPerIteration: secondsPerIteration,
                                  remaining: endIteration - state.iteration))
             }
@@ -106,46 +134,54 @@ public final class TrainingRun {
                 let name = String(format: "iter_%07d.png", state.iteration)
                 try ImageFile.writePNG(sampleGrid(visuals), to: (samples as NSString).appendingPathComponent(name))
             }
-            let epochDone = state.epochIteration == perEpoch
-            if epochDone && (state.epoch - c.epochCount + 1) % c.saveEpochFreq == 0 {
-                try save((checkpoints as NSString).appendingPathComponent("epoch_\(state.epoch).h5"))
-            }
-            if epochDone {   // the saved state points at the start of the next epoch
-                state.epoch += 1
-                state.epochIteration = 0
-                state.learningRate = c.lr * c.schedule.factor(epoch: min(state.epoch, c.lastEpoch))
-                trainer.learningRate = state.learningRate
+            if state.epochIteration == perEpoch {
+                if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
+                    try output.save((checkpoints as NSString).appendingPathComponent("epoch_\(state.epoch).h5"), state)
+                }
+                begin(epoch: state.epoch + 1, &state, trainer)   // a saved state points at the next epoch's start
             }
             if state.iteration % c.saveLatestFreq == 0 {
-                try save(latestCheckpoint)
+                try output.save(latestCheckpoint, state)
                 lastSave = Date()
             } else if c.saveLatestMinutes > 0 && Date().timeIntervalSince(lastSave) >= c.saveLatestMinutes * 60 {
                 let start = Date()
-                try save(latestCheckpoint)
+                try output.save(latestCheckpoint, state)
                 lastSave = Date()
                 log(String(format: "Saved %@ at iteration %d in %.2f s (every %g min)", latestCheckpoint, state.iteration,
                            lastSave.timeIntervalSince(start), c.saveLatestMinutes))
             }
             if let number = interrupt.stopSignal {
-                try save(latestCheckpoint)
+                try output.save(latestCheckpoint, state)
                 log("Interrupted by \(InterruptFlag.name(number)): saved \(latestCheckpoint) at iteration \(state.iteration); "
                     + "resume with --continue_train")
                 throw InterruptedError(signal: number)
             }
         }
-        try save(latestCheckpoint)
+        try output.save(latestCheckpoint, state)
         log("Done: \(state.iteration) iterations. Checkpoint \(latestCheckpoint), losses \(csvPath), samples in \(samples)/")
         return state
+    }
+
+    /// Moves the run to `epoch` at its learning rate: the only place the epoch changes.
+    private func begin(epoch: Int, _ state: inout TrainingState, _ trainer: Trainer) {
+        state.epoch = epoch
+        state.epochIteration = 0
+        state.learningRate = config.learningRate(epoch: epoch)
+        trainer.learningRate = state.learningRate
     }
 
     private func progressLine(_ s: TrainingState, _ l: Losses, perEpoch: Int, secondsPerIteration: Double,
                               remaining: Int) -> String {
         let values = Swift.zip(Losses.names, l.values).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: " ")
         return String(format: "epoch %d/%d  iter %d (%d/%d)  %@  lr %.2e  %.3f s/it  %@ left",
-                      s.epoch, config.lastEpoch, s.iteration, s.epochIteration == 0 ? perEpoch : s.epochIteration, perEpoch,
+                      s.epoch, config.schedule.lastEpoch, s.iteration, s.epochIteration == 0 ? perEpoch : s.epochIteration, perEpoch,
                       values, s.learningRate, secondsPerIteration, formatDuration(Double(remaining) * secondsPerIteration))
     }
 }
+
+/// Mixed into the seed for the image pools' generator, so that their draws differ from the weights' (which use
+/// the seed itself). The bytes spell "pool"; changing them changes every seeded run.
+let poolSeedSalt: UInt64 = 0x706F6F6C
 
 /// Thrown once latest.h5 is saved after a stop signal (Ctrl-C, `kill`, a closed terminal).
 public struct InterruptedError: Error, CustomStringConvertible {

@@ -11,6 +11,18 @@ public enum InitType: String, Codable, CaseIterable, Sendable {
     case kaiming
 }
 
+/// `--init_type` and `--init_gain`, with the reference's defaults.
+public struct WeightInit: Codable, Equatable, Sendable {
+    public var type: InitType
+    public var gain: Float
+
+    public init(type: InitType = .normal, gain: Float = 0.02) {
+        self.type = type; self.gain = gain
+    }
+
+    enum CodingKeys: String, CodingKey { case type = "init_type", gain = "init_gain" }
+}
+
 extension Module {
     /// Initialises as the reference: convolution weights by `type`, biases 0; batch-norm weights
     /// N(1, gain²), biases 0. Draws from `generator` in parameter order, so a seed fixes every weight.

@@ -10,20 +10,33 @@ public enum LRPolicy: String, Codable, CaseIterable, Sendable {
     case cosine
 }
 
+/// The schedule's flags (`--lr_policy`, `--n_epochs`, `--n_epochs_decay`, `--epoch_count`, `--lr_decay_iters`),
+/// with the reference's defaults: 100 epochs at the initial rate, then 100 of linear decay.
 public struct LRSchedule: Codable, Sendable, Equatable {
     public var policy: LRPolicy
     public var nEpochs: Int
     public var nEpochsDecay: Int
+    /// The number of the first epoch.
     public var epochCount: Int
+    /// Epochs between ×0.1 steps with `.step`.
     public var decayIters: Int
 
-    public init(policy: LRPolicy, nEpochs: Int, nEpochsDecay: Int, epochCount: Int = 1, decayIters: Int = 50) {
+    enum CodingKeys: String, CodingKey {
+        case policy = "lr_policy", nEpochs = "n_epochs", nEpochsDecay = "n_epochs_decay", epochCount = "epoch_count"
+        case decayIters = "lr_decay_iters"
+    }
+
+    public init(policy: LRPolicy = .linear, nEpochs: Int = 100, nEpochsDecay: Int = 100, epochCount: Int = 1,
+                decayIters: Int = 50) {
         self.policy = policy
         self.nEpochs = nEpochs
         self.nEpochsDecay = nEpochsDecay
         self.epochCount = epochCount
         self.decayIters = decayIters
     }
+
+    /// The last epoch of the run.
+    public var lastEpoch: Int { epochCount + nEpochs + nEpochsDecay - 1 }
 
     /// The learning-rate factor during `epoch` (counted from `epochCount`, as the reference's loop):
     /// the scheduler has stepped once per finished epoch, so the first n_epochs run at the full rate.

@@ -12,33 +12,111 @@ extension LRPolicy: ExpressibleByArgument {}
 extension Preprocess: ExpressibleByArgument {}
 extension Direction: ExpressibleByArgument {}
 
-/// The architecture flags, named as the reference's (shared by `train` and `bench`).
-struct NetworkOptions: ParsableArguments {
-    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks (for 256²) or resnet_6blocks (for 128²).")
-    var netG: GeneratorKind = .resnet_9blocks
-    @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
-    var ngf = 64
-    @Option(name: .customLong("netD"), help: "Discriminator: basic (70×70 PatchGAN) or n_layers (see --n_layers_D).")
-    var netD: DiscriminatorKind = .basic
-    @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
-    var ndf = 64
-    @Option(name: .customLong("n_layers_D"), help: "Discriminator layers when --netD n_layers.")
-    var nLayersD = 3
-    @Option(name: .customLong("norm"), help: "Normalisation: instance, batch or none.")
-    var norm: NormKind = .instance
-    @Option(name: .customLong("input_nc"), help: "Channels of domain A images: 3 (RGB) or 1 (gray).")
-    var inputNC = 3
-    @Option(name: .customLong("output_nc"), help: "Channels of domain B images: 3 (RGB) or 1 (gray).")
-    var outputNC = 3
+// Option groups of the commands, one per library options type. Each takes its defaults from that type (the
+// reference's, held there once); `CommandLineDefaultsTests` checks that parsing no flags gives the library's
+// defaults. Adding a flag: a property of the library type, an option here, one line in `value`.
 
-    func apply(to c: inout TrainConfig) {
-        c.netG = netG; c.ngf = ngf; c.netD = netD; c.ndf = ndf; c.nLayersD = nLayersD; c.norm = norm
-        c.inputNC = inputNC; c.outputNC = outputNC
+/// The architecture flags, named as the reference's (shared by `train` and `bench`).
+struct NetworkArguments: ParsableArguments {
+    private static let defaults = NetworkConfig()
+    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks (for 256²) or resnet_6blocks (for 128²).")
+    var netG = defaults.netG
+    @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
+    var ngf = defaults.ngf
+    @Option(name: .customLong("netD"), help: "Discriminator: basic (70×70 PatchGAN) or n_layers (see --n_layers_D).")
+    var netD = defaults.netD
+    @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
+    var ndf = defaults.ndf
+    @Option(name: .customLong("n_layers_D"), help: "Discriminator layers when --netD n_layers.")
+    var nLayersD = defaults.nLayersD
+    @Option(name: .customLong("norm"), help: "Normalisation: instance, batch or none.")
+    var norm = defaults.norm
+    @Option(name: .customLong("input_nc"), help: "Channels of domain A images: 3 (RGB) or 1 (gray).")
+    var inputNC = defaults.inputNC
+    @Option(name: .customLong("output_nc"), help: "Channels of domain B images: 3 (RGB) or 1 (gray).")
+    var outputNC = defaults.outputNC
+
+    var value: NetworkConfig {
+        NetworkConfig(netG: netG, ngf: ngf, netD: netD, ndf: ndf, nLayersD: nLayersD, norm: norm, inputNC: inputNC,
+                      outputNC: outputNC)
+    }
+}
+
+/// `--init_type`, `--init_gain`.
+struct InitArguments: ParsableArguments {
+    private static let defaults = WeightInit()
+    @Option(name: .customLong("init_type"), help: "Weight initialisation: normal, xavier or kaiming.")
+    var initType = defaults.type
+    @Option(name: .customLong("init_gain"), help: "Scale of the initialisation.")
+    var initGain = defaults.gain
+
+    var value: WeightInit { WeightInit(type: initType, gain: initGain) }
+}
+
+/// The losses' weights, the image pools and Adam.
+struct MethodArguments: ParsableArguments {
+    private static let defaults = MethodOptions()
+    @Option(name: .customLong("lambda_A"), help: "Weight of the cycle loss A→B→A.")
+    var lambdaA = defaults.lambdaA
+    @Option(name: .customLong("lambda_B"), help: "Weight of the cycle loss B→A→B.")
+    var lambdaB = defaults.lambdaB
+    @Option(name: .customLong("lambda_identity"),
+            help: "Weight of the identity loss as a fraction of lambda_A/B (0.5 → 5·L1); 0 turns it off.")
+    var lambdaIdentity = defaults.lambdaIdentity
+    @Option(name: .customLong("gan_mode"), help: "Adversarial loss: lsgan (least squares) or vanilla (cross-entropy).")
+    var ganMode = defaults.ganMode
+    @Option(name: .customLong("pool_size"), help: "Generated images kept for the discriminators (0: none).")
+    var poolSize = defaults.poolSize
+    @Option(help: "Initial learning rate of Adam.")
+    var lr = defaults.lr
+    @Option(help: "Adam's beta1.")
+    var beta1 = defaults.beta1
+
+    var value: MethodOptions {
+        MethodOptions(lambdaA: lambdaA, lambdaB: lambdaB, lambdaIdentity: lambdaIdentity, ganMode: ganMode,
+                      poolSize: poolSize, lr: lr, beta1: beta1)
+    }
+}
+
+/// The learning-rate schedule and the number of epochs.
+struct ScheduleArguments: ParsableArguments {
+    private static let defaults = LRSchedule()
+    @Option(name: .customLong("lr_policy"), help: "Learning-rate schedule: linear, step or cosine.")
+    var lrPolicy = defaults.policy
+    @Option(name: .customLong("n_epochs"), help: "Epochs at the initial learning rate.")
+    var nEpochs = defaults.nEpochs
+    @Option(name: .customLong("n_epochs_decay"), help: "Epochs of linear decay to zero after --n_epochs.")
+    var nEpochsDecay = defaults.nEpochsDecay
+    @Option(name: .customLong("epoch_count"), help: "Number of the first epoch.")
+    var epochCount = defaults.epochCount
+    @Option(name: .customLong("lr_decay_iters"), help: "Epochs between ×0.1 steps with --lr_policy step.")
+    var lrDecayIters = defaults.decayIters
+
+    var value: LRSchedule {
+        LRSchedule(policy: lrPolicy, nEpochs: nEpochs, nEpochsDecay: nEpochsDecay, epochCount: epochCount,
+                   decayIters: lrDecayIters)
+    }
+}
+
+/// How a training image becomes a network input.
+struct PreprocessArguments: ParsableArguments {
+    private static let defaults = PreprocessOptions()
+    @Option(help: "resize_and_crop, crop, scale_width, scale_width_and_crop or none.")
+    var preprocess = defaults.preprocess
+    @Option(name: .customLong("load_size"), help: "Resize images to this size (resize_*) or width (scale_width*).")
+    var loadSize = defaults.loadSize
+    @Option(name: .customLong("crop_size"), help: "Then crop at random to this size.")
+    var cropSize = defaults.cropSize
+    @Flag(name: .customLong("no_flip"), help: "Do not flip images left-right at random.")
+    var noFlip = defaults.noFlip
+
+    var value: PreprocessOptions {
+        PreprocessOptions(preprocess: preprocess, loadSize: loadSize, cropSize: cropSize, noFlip: noFlip)
     }
 }
 
 /// `--num_threads`, shared by the commands that compute (`train`, `translate`, `bench`).
-struct ComputeOptions: ParsableArguments {
+struct ComputeArguments: ParsableArguments {
     @Option(name: .customLong("num_threads"),
             help: ArgumentHelp("Threads for the kernels (default: the CPUs this process may use, from its affinity mask and cgroup quota; or \(KernelThreads.variable)).",
                                valueName: "n"))

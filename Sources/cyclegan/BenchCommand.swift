@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import CycleGAN
 import Foundation
 import Tensor
@@ -7,43 +8,36 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time convolution kernels, training iterations or translations (build with -c release).",
         discussion: """
-        Kernels: cyclegan bench --kernels [--size 128 --size 256] [--iters K]
-        Forward, input-gradient and weight-gradient kernels of the generator's
-        convolution shapes, in GFLOP/s beside cblas_sgemm alone on the same
-        M, N, K (ratio = kernel / sgemm).
+        Kernels:
+          cyclegan bench --kernels [--size 128 --size 256] [--iters K]
+        Forward, input-gradient and weight-gradient kernels of the generator's convolution shapes, in GFLOP/s \
+        beside cblas_sgemm alone on the same M, N, K (ratio = kernel / sgemm).
 
-        Steps: cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 64]
-               [--ndf 64] [--iters 5] [--warmup 1] [--translate]
-        Full training iterations (Trainer.step on random images: batch 1,
-        instance norm, lsgan, λ_identity 0.5), or with --translate generator
-        forwards with frozen parameters. Prints median and min, GFLOP/s of the
-        analytically counted convolution FLOPs, peak resident memory (VmHWM)
-        and a per-op profile. The last line is seconds_per_iter=<median>
+        Steps:
+          cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 32] \\
+            [--ndf 32] [--iters 5] [--warmup 1] [--translate]
+        Full training iterations (Trainer.step on random images: batch 1, lsgan, λ_identity 0.5, the networks \
+        of the same flags and defaults as `train`), or with --translate generator forwards with frozen \
+        parameters. Prints median and min, GFLOP/s of the analytically counted convolution FLOPs, peak \
+        resident memory (VmHWM) and a per-op profile. The last line is seconds_per_iter=<median> \
         (seconds_per_image=<median> with --translate).
 
-        FLOPs: a convolution's forward is 2·Cout·Cin·k²·Ho·Wo (a transposed
-        conv counts its input pixels); each input or weight gradient computed
-        costs as much again. A generator's first conv needs no input gradient
-        when fed a real image; D in the G step computes input gradients only.
+        FLOPs: a convolution's forward is 2·Cout·Cin·k²·Ho·Wo (a transposed conv counts its input pixels); \
+        each input or weight gradient computed costs as much again. A generator's first conv needs no input \
+        gradient when fed a real image; D in the G step computes input gradients only.
 
-        Winograd computes 3×3 stride-1 convolutions with 4× fewer multiplies:
-        their FLOPs are still counted as direct convolutions, so GFLOP/s is
-        "effective". --conv_algorithm im2col|winograd forces one path to compare.
+        Winograd computes 3×3 stride-1 convolutions with 4× fewer multiplies: their FLOPs are still counted \
+        as direct convolutions, so GFLOP/s is "effective". --conv_algorithm im2col|winograd forces one path \
+        to compare.
 
-        OpenBLAS picks its kernels when it loads: OPENBLAS_CORETYPE in the
-        environment overrides the choice.
+        OpenBLAS picks its kernels when it loads: OPENBLAS_CORETYPE in the environment overrides the choice.
         """)
 
     @Flag(help: "Benchmark the convolution kernels against sgemm instead of training iterations.")
     var kernels = false
     @Option(help: "Image side; repeat with --kernels for several (default 128, or 128 and 256 with --kernels).")
     var size: [Int] = []
-    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks or resnet_6blocks.")
-    var netG: GeneratorKind = .resnet_6blocks
-    @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
-    var ngf = 64
-    @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
-    var ndf = 64
+    @OptionGroup(title: "Networks") var network: NetworkArguments
     @Option(help: "Timed repetitions (default 5 iterations, 10 kernel runs with --kernels).")
     var iters: Int?
     @Option(help: "Untimed warm-up repetitions.")
@@ -53,7 +47,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("conv_algorithm"),
             help: "3×3 stride-1 convolutions: automatic (by layer shape), im2col or winograd (forced everywhere).")
     var convAlgorithm: ConvAlgorithm = .automatic
-    @OptionGroup(title: "Compute") var compute: ComputeOptions
+    @OptionGroup(title: "Compute") var compute: ComputeArguments
 
     func validate() throws {
         if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
@@ -62,7 +56,7 @@ struct Bench: ParsableCommand {
         }
         if let k = iters, k < 1 { throw ValidationError("--iters must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
-        if ngf < 1 || ndf < 1 { throw ValidationError("--ngf and --ndf must be at least 1") }
+        if network.ngf < 1 || network.ndf < 1 { throw ValidationError("--ngf and --ndf must be at least 1") }
         if kernels && translate { throw ValidationError("--translate times whole translations: drop --kernels") }
     }
 
@@ -79,7 +73,7 @@ struct Bench: ParsableCommand {
     private func runKernels(_ machine: String) {
         let sizes = size.isEmpty ? [128, 256] : size
         let k = iters ?? 10
-        print("cyclegan bench --kernels: generator convolution shapes (ngf \(ngf)), batch 1")
+        print("cyclegan bench --kernels: generator convolution shapes (ngf \(network.ngf)), batch 1")
         print(machine)
         print("median of \(k) runs after \(warmup) warm-up; GFLOP/s = 2·M·N·K / time; ratio = kernel / sgemm")
         print("kernel = the Tensor kernel as the ops call it (im2col/col2im + sgemm + output allocation, bias on forward)")
@@ -88,7 +82,7 @@ struct Bench: ParsableCommand {
         print("|---|---|---|---|---:|---:|---:|---:|---:|")
         var rng = SeededGenerator(seed: 1)
         for s in sizes {
-            for layer in generatorKernelShapes(size: s, ngf: ngf) {
+            for layer in generatorKernelShapes(size: s, ngf: network.ngf) {
                 for t in benchmarkKernel(layer, size: s, warmup: warmup, iterations: k, using: &rng) {
                     let g = t.gemm
                     let shape = "\(g.m) × \(g.n) × \(g.k)" + (g.transA ? " (Aᵀ)" : "") + (g.transB ? " (Bᵀ)" : "")
@@ -105,10 +99,10 @@ struct Bench: ParsableCommand {
     private func runSteps(_ machine: String) {
         let s = size.first ?? 128
         let k = iters ?? 5
-        let config = NetworkConfig(netG: netG, ngf: ngf, ndf: ndf)
+        let config = network.value
         let what = translate ? "translation (generator forward, frozen parameters)"
-                             : "training iteration (batch 1, instance norm, lsgan, λ_identity 0.5)"
-        print("cyclegan bench: \(what), \(s)², \(netG.rawValue), ngf \(ngf), ndf \(ndf)")
+                             : "training iteration (batch 1, norm \(config.norm.rawValue), lsgan, λ_identity 0.5)"
+        print("cyclegan bench: \(what), \(s)², \(config.netG.rawValue), ngf \(config.ngf), ndf \(config.ndf)")
         print(machine)
         let result = benchmarkSteps(config, size: s, warmup: warmup, iterations: k, translate: translate) {
             print($0)

@@ -8,13 +8,16 @@ struct Translate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Translate images A→B (G_A) or B→A (G_B) with a trained checkpoint.",
         discussion: """
-        Every image of --input (a file or a folder, searched recursively) is translated at its own size
-        (sides padded to a multiple of 4 for the network and cropped back) unless --scale_width is given,
-        and written as PNG under --output with its own name and the generator's channel count.
-        With --run, the checkpoint is <run>/checkpoints/latest.h5 (or epoch_N.h5 with --epoch N) and the
-        default output is <run>/translations/<direction>/, which `cyclegan report` shows.
-        A checkpoint converted from one official pretrained generator works for its direction.
-        Example: cyclegan translate --run Runs/quick --direction BtoA --input Data/photo2painting/testB
+        Every image of --input (a file or a folder, searched recursively) is translated at its own size (sides \
+        padded to a multiple of 4 for the network and cropped back) unless --scale_width is given, and written \
+        as PNG under --output with its own name and the generator's channel count. With --run, the checkpoint \
+        is <run>/checkpoints/latest.h5 (or epoch_N.h5 with --epoch N) and the default output is \
+        <run>/translations/<direction>/, which `cyclegan report` shows. A checkpoint converted from one official \
+        pretrained generator works for its direction.
+
+        Example:
+          cyclegan translate --run Runs/quick --direction BtoA \\
+            --input Data/photo2painting/testB
         """)
 
     @Option(name: .customLong("run"), help: "A run folder (uses its checkpoints/latest.h5).")
@@ -31,7 +34,7 @@ struct Translate: ParsableCommand {
     var output: String?
     @Option(name: .customLong("scale_width"), help: "Resize each image to this width (aspect kept) before translating.")
     var scaleWidth: Int?
-    @OptionGroup(title: "Compute") var compute: ComputeOptions
+    @OptionGroup(title: "Compute") var compute: ComputeArguments
 
     func validate() throws {
         if (runFolder == nil) == (checkpoint == nil) { throw ValidationError("give either --run RUN_FOLDER or --checkpoint FILE.h5") }

@@ -1,7 +1,8 @@
 import Layers
 import Tensor
 import Testing
-@testable import CycleGAN
+@testable import Benchmarks
+import CycleGAN
 
 /// The analytic FLOP count of `cyclegan bench`. Oracles: the networks' own weight shapes (the layer
 /// lists must hold exactly the conv weights of the built networks), hand-computed FLOPs of the

@@ -40,9 +40,9 @@ func makeDataset(at root: String, size: Int = 40, grayB: Bool = false) throws {
 func tinyConfig(dataroot: String, runsDir: String, name: String = "tiny") -> TrainConfig {
     var c = TrainConfig()
     c.dataroot = dataroot; c.runsDir = runsDir; c.name = name; c.seed = 7
-    c.netG = .resnet_6blocks; c.ngf = 4; c.ndf = 4
-    c.loadSize = 36; c.cropSize = 32
-    c.nEpochs = 1; c.nEpochsDecay = 1
+    c.network.netG = .resnet_6blocks; c.network.ngf = 4; c.network.ndf = 4
+    c.preprocessing.loadSize = 36; c.preprocessing.cropSize = 32
+    c.schedule.nEpochs = 1; c.schedule.nEpochsDecay = 1
     c.printFreq = 1; c.displayFreq = 4; c.saveLatestFreq = 4; c.saveEpochFreq = 1
     return c
 }

@@ -112,9 +112,9 @@ struct TrainingTests {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data", grayB: true)
         var config = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        config.outputNC = 1
-        config.lambdaIdentity = 0   // 3 → 1 channels: no identity loss
-        config.nEpochs = 1; config.nEpochsDecay = 0
+        config.network.outputNC = 1
+        config.method.lambdaIdentity = 0   // 3 → 1 channels: no identity loss
+        config.schedule.nEpochs = 1; config.schedule.nEpochsDecay = 0
         let run = TrainingRun(config); run.log = { _ in }
         try run.run()
         let checkpoint = run.latestCheckpoint
@@ -201,11 +201,11 @@ struct BadInputTests {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data")
         var c = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        c.preprocess = .crop
-        c.cropSize = 44
+        c.preprocessing.preprocess = .crop
+        c.preprocessing.cropSize = 44
         expectRejected(c, mentioning: ["img_0.png", "smaller than --crop_size 44"])
-        c.preprocess = .resize_and_crop
-        c.loadSize = 40
+        c.preprocessing.preprocess = .resize_and_crop
+        c.preprocessing.loadSize = 40
         expectRejected(c, mentioning: ["--crop_size 44", "--load_size 40"])
     }
 
@@ -214,7 +214,7 @@ struct BadInputTests {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data", grayB: true)
         var c = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
-        c.outputNC = 1
+        c.network.outputNC = 1
         expectRejected(c, mentioning: ["--lambda_identity", "--lambda_identity 0"])
     }
 

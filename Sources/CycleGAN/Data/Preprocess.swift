@@ -16,11 +16,14 @@ public enum Preprocess: String, Codable, CaseIterable, Sendable {
 
 /// The preprocessing options, as the reference's flags.
 public struct PreprocessOptions: Codable, Equatable, Sendable {
-    public var preprocess: Preprocess = .resize_and_crop
-    public var loadSize = 286
-    public var cropSize = 256
-    public var noFlip = false
+    public var preprocess: Preprocess
+    public var loadSize: Int
+    public var cropSize: Int
+    public var noFlip: Bool
 
+    enum CodingKeys: String, CodingKey { case preprocess, loadSize = "load_size", cropSize = "crop_size", noFlip = "no_flip" }
+
+    /// The reference's defaults: 256×256 crops of images resized to 286×286, flipped at random.
     public init(preprocess: Preprocess = .resize_and_crop, loadSize: Int = 286, cropSize: Int = 256, noFlip: Bool = false) {
         self.preprocess = preprocess; self.loadSize = loadSize; self.cropSize = cropSize; self.noFlip = noFlip
     }

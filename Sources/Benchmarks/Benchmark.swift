@@ -1,3 +1,4 @@
+import CycleGAN
 import Foundation
 import Layers
 import Tensor
@@ -250,7 +251,7 @@ public struct StepBenchmarkResult: Sendable {
     /// Minor page faults per timed iteration (fresh memory being touched).
     public let minorFaultsPerIteration: Double
 
-    public var median: Double { CycleGAN.median(seconds) }
+    public var median: Double { Benchmarks.median(seconds) }
     public var min: Double { seconds.min() ?? .nan }
     public var totalSeconds: Double { seconds.reduce(0, +) }
 }
@@ -262,7 +263,7 @@ public func benchmarkSteps(_ config: NetworkConfig, size: Int, warmup: Int, iter
                            seed: UInt64 = 0, progress: (String) -> Void = { _ in }) -> StepBenchmarkResult {
     var rng = SeededGenerator(seed: seed)
     let model = CycleGANModel(config)
-    model.initialize(.normal, gain: 0.02, using: &rng)
+    model.initialize(using: &rng)
     let a = Tensor.randomUniform([1, config.inputNC, size, size], low: -1, high: 1, using: &rng)
     let b = Tensor.randomUniform([1, config.outputNC, size, size], low: -1, high: 1, using: &rng)
     let run: () -> Void
