@@ -21,7 +21,7 @@ What is reproduced, with the reference's quirks:
 - `ImagePool` with Python's `random` (pool_size 0 returns the input unchanged).
 - `CycleGANStep.optimize_parameters`: the order of `CycleGANModel.optimize_parameters`.
 
-Run `python reference.py --selftest` to check parameter counts against REFERENCE.md.
+Run `python reference.py --selftest` to check parameter counts against docs/reference.md.
 """
 from __future__ import annotations
 
@@ -434,7 +434,7 @@ class CycleGANStep:
 
 # MARK: - Self-test
 
-EXPECTED_COUNTS = {  # REFERENCE.md: 3 channels, ngf = ndf = 64, instance norm
+EXPECTED_COUNTS = {  # docs/reference.md: 3 channels, ngf = ndf = 64, instance norm
     'G resnet_9blocks': 11_378_179,
     'G resnet_6blocks': 7_837_699,
     'D basic': 2_764_737,
@@ -459,7 +459,7 @@ def selftest() -> int:
         print('  norm %-8s  G resnet_9blocks %12s   G resnet_6blocks %12s   D basic %12s' %
               (norm, *('{:,}'.format(c) for c in counts[norm])))
     for (name, want), got in zip(EXPECTED_COUNTS.items(), counts['instance']):
-        check(got == want, '%s (instance) = %s, REFERENCE.md says %s' % (name, '{:,}'.format(got), '{:,}'.format(want)))
+        check(got == want, '%s (instance) = %s, docs/reference.md says %s' % (name, '{:,}'.format(got), '{:,}'.format(want)))
 
     print('state-dict keys:')
     g = define_G(3, 3, 64, 'resnet_9blocks', 'instance')

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Networks")
 struct NetworkTests {
-    /// Oracle: the parameter counts of the reference networks (REFERENCE.md, 3 channels, ngf = ndf = 64).
+    /// Oracle: the parameter counts of the reference networks (docs/reference.md, 3 channels, ngf = ndf = 64).
     @Test("parameter counts at default size equal the reference's")
     func parameterCounts() {
         let model9 = CycleGANModel(NetworkConfig(netG: .resnet_9blocks))
