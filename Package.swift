@@ -39,18 +39,20 @@ let package = Package(
         .target(name: "CPlatform", path: "Sources/Native/CPlatform"),
 
         // MARK: Swift layers, bottom to top
+        // The run folder's names (files, CSV columns, networks, directions), shared by writer and readers.
+        .target(name: "RunLayout"),
         .target(name: "Tensor",
                 dependencies: ["CBLAS", "CPlatform", .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: fast),
         .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG"], swiftSettings: fast),
         .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
-        .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs"], swiftSettings: fast),
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs", "RunLayout"], swiftSettings: fast),
         // `cyclegan bench`: kernel and step timings, the analytic FLOP count, /proc measurements.
         .target(name: "Benchmarks", dependencies: ["CycleGAN", "Layers", "Tensor"], swiftSettings: fast),
         // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
-        .target(name: "RunReports", dependencies: ["Codecs"], swiftSettings: fast),
+        .target(name: "RunReports", dependencies: ["Codecs", "RunLayout"], swiftSettings: fast),
         .executableTarget(name: "cyclegan",
-                          dependencies: ["CycleGAN", "Benchmarks", "RunReports", "CPlatform",
+                          dependencies: ["CycleGAN", "Benchmarks", "RunReports", "RunLayout", "CPlatform",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: fast),
 

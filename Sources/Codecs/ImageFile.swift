@@ -80,7 +80,7 @@ public enum ImageFile {
         guard pixels.count == width * height * channels else {
             throw CodecError(path: path, message: "was not written: \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, got \(pixels.count)")
         }
-        try writeAtomically(path) { temporary in
+        try AtomicFile.write(path) { temporary in
             var message = [CChar](repeating: 0, count: 512)
             let code = pixels.withUnsafeBufferPointer {
                 cshim_png_write(temporary, $0.baseAddress, Int32(width), Int32(height), Int32(channels),
@@ -207,29 +207,6 @@ public enum ImageFile {
         guard v > 0 else { return 0 }
         guard v < 1 else { return 255 }
         return UInt8((v * 255).rounded())
-    }
-
-    /// Runs `body` on a temporary path in the folder of `path`, then renames it onto `path`.
-    /// The temporary file is removed on any failure.
-    static func writeAtomically(_ path: String, _ body: (String) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw CodecError(path: path, message: "cannot be written: the folder \(folder) does not exist; create it first")
-        }
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            try body(temporary)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        if rename(temporary, path) != 0 {
-            let e = errno
-            unlink(temporary)
-            throw CodecError(path: path, message: "could not be written (rename failed): \(String(cString: strerror(e)))")
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Codecs
 import Foundation
 import Layers
+import RunLayout
 import Tensor
 
 /// Where a training run stands, saved with the weights so that `--continue_train` resumes exactly.
@@ -31,26 +32,25 @@ public enum Checkpoint {
 
     // MARK: - Saving
 
-    /// Writes the networks (and, with a trainer, the training state) to a temporary file beside `path`,
-    /// then renames it into place: a crash never leaves a broken checkpoint where a good one was.
+    /// Writes the networks (and, with a trainer, the training state) through `AtomicFile`: a crash never
+    /// leaves a broken checkpoint where a good one was.
     public static func save(_ model: CycleGANModel, trainer: Trainer? = nil, state: TrainingState? = nil,
                             options: String? = nil, to path: String) throws {
-        let temporary = path + ".partial"
         do {
-            let file = try HDF5File(path: temporary, mode: .create, reservingHeader: true)
-            try file.setAttribute("format", string: format)
-            try file.setAttribute("format_version", int: formatVersion)
-            try file.setAttribute("config", string: try jsonString(model.config))
-            if let options { try file.setAttribute("options", string: options) }
-            for (name, net) in model.networks {
-                for (key, p) in net.stateEntries() { try file.write(p.value, at: "\(name)/\(key)") }
+            try AtomicFile.write(path) { temporary in
+                let file = try HDF5File(path: temporary, mode: .create, reservingHeader: true)
+                try file.setAttribute("format", string: format)
+                try file.setAttribute("format_version", int: formatVersion)
+                try file.setAttribute("config", string: try jsonString(model.config))
+                if let options { try file.setAttribute("options", string: options) }
+                for (name, net) in model.networks {
+                    for (key, p) in net.stateEntries() { try file.write(p.value, at: "\(name)/\(key)") }
+                }
+                if let trainer, let state { try writeTrainingState(trainer, state, to: file) }
+                try file.finish()
+                try SealedFile.seal(temporary)   // a checksum of the whole file, checked before HDF5 reads it
             }
-            if let trainer, let state { try writeTrainingState(trainer, state, to: file) }
-            try file.finish()
-            try SealedFile.seal(temporary)   // a checksum of the whole file, checked before HDF5 reads it
-            try replace(path, with: temporary)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             let reason = (error as? CodecError)?.message ?? "\(error)"
             throw CodecError(path: path, message: "could not be saved (\(reason)); the file that was there is unchanged: "
                              + "free disk space (or fix the folder's permissions) and resume with --continue_train")
@@ -94,7 +94,7 @@ public enum Checkpoint {
     /// Which of G_A, G_B, D_A, D_B the file holds.
     public static func networkNames(in file: HDF5File) throws -> [String] {
         let present = Set(try file.children(of: "/"))
-        return ["G_A", "G_B", "D_A", "D_B"].filter(present.contains)
+        return Network.allCases.map(\.rawValue).filter(present.contains)
     }
 
     /// A line for the user when `file` was written before checkpoints carried checksums (a corrupted byte in
@@ -186,12 +186,5 @@ public enum Checkpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// Renames `temporary` over `path` (atomic on one file system).
-    static func replace(_ path: String, with temporary: String) throws {
-        if rename(temporary, path) != 0 {
-            throw CodecError(path: path, message: "could not be written (rename failed: \(String(cString: strerror(errno))))")
-        }
     }
 }

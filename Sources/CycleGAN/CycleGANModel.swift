@@ -1,4 +1,5 @@
 import Layers
+import RunLayout
 import Tensor
 
 /// The four networks of CycleGAN, named as the reference:
@@ -20,7 +21,7 @@ public final class CycleGANModel {
 
     /// The networks under their checkpoint group names, in the reference's order.
     public var networks: [(name: String, module: Module)] {
-        [("G_A", gA), ("G_B", gB), ("D_A", dA), ("D_B", dB)]
+        [(Network.G_A.rawValue, gA), (Network.G_B.rawValue, gB), (Network.D_A.rawValue, dA), (Network.D_B.rawValue, dB)]
     }
 
     public var generators: [Module] { [gA, gB] }
@@ -33,11 +34,4 @@ public final class CycleGANModel {
 
     /// The generator that translates in `direction`.
     public func generator(_ direction: Direction) -> ResnetGenerator { direction == .AtoB ? gA : gB }
-}
-
-/// A translation direction: AtoB runs G_A, BtoA runs G_B.
-public enum Direction: String, Codable, CaseIterable, Sendable {
-    case AtoB, BtoA
-    /// The checkpoint group of the generator for this direction.
-    public var generatorName: String { self == .AtoB ? "G_A" : "G_B" }
 }

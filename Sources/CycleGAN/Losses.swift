@@ -1,3 +1,4 @@
+import RunLayout
 import Tensor
 
 /// `--gan_mode`: least squares (the default, LSGAN) or the original cross-entropy GAN on logits.
@@ -19,7 +20,7 @@ public struct Losses: Equatable, Sendable {
     public var D_A: Float = 0, G_A: Float = 0, cycle_A: Float = 0, idt_A: Float = 0
     public var D_B: Float = 0, G_B: Float = 0, cycle_B: Float = 0, idt_B: Float = 0
 
-    public static let names = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"]
+    public static let names = LossColumns.losses
     public var values: [Float] { [D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B] }
 
     public init() {}

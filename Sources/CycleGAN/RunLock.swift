@@ -1,4 +1,5 @@
 import Foundation
+import RunLayout
 
 /// One training process per run folder: an exclusive `flock` on `<run>/.lock`, which holds the holder's
 /// process id so that a second process can name it. The kernel drops the lock when its process ends, however
@@ -7,7 +8,7 @@ final class RunLock {
     private let descriptor: Int32
 
     init(folder: String) throws {
-        let path = (folder as NSString).appendingPathComponent(".lock")
+        let path = (folder as NSString).appendingPathComponent(RunLayout.lock)
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw DataError("\(path) cannot be opened (\(String(cString: strerror(errno)))): check the folder's permissions")

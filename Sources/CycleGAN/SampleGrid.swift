@@ -1,11 +1,13 @@
 import Codecs
+import RunLayout
 import Tensor
 
-/// The sample grid of an iteration as one image [3, 2h + gap, k·w + gaps] in [0, 1]:
-/// top row real_A, fake_B, rec_A, idt_B; bottom row real_B, fake_A, rec_B, idt_A (the first image of the batch).
+/// The sample grid of an iteration as one image [3, 2h + gap, k·w + gaps] in [0, 1], tiles as
+/// `SampleGridLayout` names them (the first image of the batch).
 public func sampleGrid(_ v: Visuals, gap: Int = 4) -> Tensor {
-    let rows: [[Tensor]] = [[v.realA, v.fakeB, v.recA] + (v.idtB.map { [$0] } ?? []),
-                            [v.realB, v.fakeA, v.recB] + (v.idtA.map { [$0] } ?? [])]
+    let tile = ["real_A": v.realA, "fake_B": v.fakeB, "rec_A": v.recA, "idt_B": v.idtB,
+                "real_B": v.realB, "fake_A": v.fakeA, "rec_B": v.recB, "idt_A": v.idtA]
+    let rows = SampleGridLayout.rows(identity: v.idtA != nil && v.idtB != nil).map { $0.map { tile[$0]!! } }
     let tiles = rows.map { $0.map(firstImageAsRGB) }
     let h = tiles.flatMap { $0 }.map { $0.shape[1] }.max()!, w = tiles.flatMap { $0 }.map { $0.shape[2] }.max()!
     let cols = tiles.map(\.count).max()!

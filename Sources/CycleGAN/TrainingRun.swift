@@ -2,9 +2,10 @@ import Codecs
 import Dispatch
 import Foundation
 import Layers
+import RunLayout
 import Tensor
 
-/// A training run and its folder `Runs/NAME/`: config.json, losses.csv, checkpoints/, samples/.
+/// A training run and its folder `Runs/NAME/` (RunLayout): config.json, losses.csv, checkpoints/, samples/.
 /// Checks all input before training, resumes with `continue_train`, and saves `latest.h5` on the way out
 /// (also on Ctrl-C).
 public final class TrainingRun {
@@ -14,13 +15,11 @@ public final class TrainingRun {
 
     public init(_ config: TrainConfig) { self.config = config }
 
-    public static let csvHeader = ["iteration", "epoch"] + Losses.names + ["lr", "seconds_per_iter"]
-
     public var folder: String { config.runFolder }
-    var checkpoints: String { (folder as NSString).appendingPathComponent("checkpoints") }
-    var samples: String { (folder as NSString).appendingPathComponent("samples") }
-    var csvPath: String { (folder as NSString).appendingPathComponent("losses.csv") }
-    public var latestCheckpoint: String { (checkpoints as NSString).appendingPathComponent("latest.h5") }
+    var checkpoints: String { (folder as NSString).appendingPathComponent(RunLayout.checkpoints) }
+    var samples: String { (folder as NSString).appendingPathComponent(RunLayout.samples) }
+    var csvPath: String { (folder as NSString).appendingPathComponent(RunLayout.losses) }
+    public var latestCheckpoint: String { (checkpoints as NSString).appendingPathComponent(RunLayout.latestCheckpoint) }
 
     /// Trains to the end (or to max_iterations); returns the last training state.
     @discardableResult
@@ -78,7 +77,7 @@ public final class TrainingRun {
 
     /// Where a run writes: its CSV and how it saves a checkpoint.
     private struct Output {
-        let csv: LossLog
+        let csv: LossLogAppender
         let save: (_ path: String, _ state: TrainingState) throws -> Void
     }
 
@@ -87,8 +86,8 @@ public final class TrainingRun {
     private func prepareFolder(_ trainer: Trainer, resumingAfter iteration: Int) throws -> Output {
         let fm = FileManager.default
         for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try writeAtomically(try prettyJSON(config), to: (folder as NSString).appendingPathComponent("config.json"))
-        let csv = try LossLog(path: csvPath, header: Self.csvHeader, keepingRowsThrough: iteration)
+        try AtomicFile.write(try prettyJSON(config), to: (folder as NSString).appendingPathComponent(RunLayout.config))
+        let csv = try LossLogAppender(path: csvPath, header: LossColumns.header, keepingRowsThrough: iteration)
         let options = try Checkpoint.jsonString(config)
         return Output(csv: csv) { path, state in
             try Checkpoint.save(trainer.model, trainer: trainer, state: state, options: options, to: path)
@@ -131,12 +130,12 @@ public final class TrainingRun {
                                  remaining: endIteration - state.iteration))
             }
             if state.iteration % c.displayFreq == 0 {
-                let name = String(format: "iter_%07d.png", state.iteration)
-                try ImageFile.writePNG(sampleGrid(visuals), to: (samples as NSString).appendingPathComponent(name))
+                try ImageFile.writePNG(sampleGrid(visuals), to: (samples as NSString)
+                    .appendingPathComponent(RunLayout.sampleName(iteration: state.iteration)))
             }
             if state.epochIteration == perEpoch {
                 if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
-                    try output.save((checkpoints as NSString).appendingPathComponent("epoch_\(state.epoch).h5"), state)
+                    try output.save((checkpoints as NSString).appendingPathComponent(RunLayout.epochCheckpoint(state.epoch)), state)
                 }
                 begin(epoch: state.epoch + 1, &state, trainer)   // a saved state points at the next epoch's start
             }
@@ -246,11 +245,4 @@ func prettyJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-}
-
-/// Writes through a temporary file and a rename: readers never see a half-written file.
-func writeAtomically(_ text: String, to path: String) throws {
-    let temporary = path + ".partial"
-    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-    try Checkpoint.replace(path, with: temporary)
 }

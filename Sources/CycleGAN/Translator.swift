@@ -1,6 +1,7 @@
 import Codecs
 import Foundation
 import Layers
+import RunLayout
 import Tensor
 
 /// Translates images with one generator of a checkpoint: G_A for AtoB, G_B for BtoA.

@@ -63,12 +63,11 @@ extension CurveFigure {
     }
 }
 
-/// Writes text to a temporary file beside `path` and renames it into place.
+/// Writes text through `AtomicFile`, failures as `RunReportError.cannotWrite`.
 func writeTextAtomically(_ text: String, to path: String) throws {
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(text, to: path)
     } catch {
-        throw RunReportError.cannotWrite(path: path, reason: (error as NSError).localizedFailureReason
-                                         ?? error.localizedDescription)
+        throw RunReportError.cannotWrite(path: path, reason: (error as? CodecError)?.message ?? error.localizedDescription)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunLayout
 
 /// The loss log of one run, `Runs/NAME/losses.csv`, read into columns.
 ///
@@ -24,7 +25,7 @@ public struct LossLog: Sendable {
     /// The columns every log must have: the iteration and the eight losses, with the reference's names.
     public static let requiredColumns = ["iteration"] + lossColumns
     /// The eight losses in the reference's order: `D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B`.
-    public static let lossColumns = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"]
+    public static let lossColumns = LossColumns.losses
     /// Columns that are plotted when present.
     public static let optionalColumns = ["epoch", "lr", "seconds_per_iter"]
 

@@ -1,15 +1,8 @@
 import Codecs
 import Foundation
+import RunLayout
 
-/// A training run's folder, `Runs/NAME/`, and the files the toolkit writes into it.
-///
-///     config.json              every option as resolved
-///     losses.csv               one row per logging interval
-///     checkpoints/latest.h5    and epoch_N.h5
-///     samples/iter_NNNNNNN.png grids: real_A fake_B rec_A idt_B / real_B fake_A rec_B idt_A
-///     translations/AtoB/*.png  and BtoA/, from `cyclegan translate --run`
-///     curves.png, curves.svg   from `cyclegan curves`
-///     index.html               from `cyclegan report`
+/// A training run's folder, `Runs/NAME/`, and the files the toolkit writes into it (named in `RunLayout`).
 public struct RunFolder: Sendable {
     public let url: URL
 
@@ -40,15 +33,15 @@ public struct RunFolder: Sendable {
     /// `path(relative)` as the user would write it (under the folder they gave), for messages.
     public func displayPath(_ relative: String) -> String { (displayPath as NSString).appendingPathComponent(relative) }
 
-    public var lossesPath: String { path("losses.csv") }
-    public var configPath: String { path("config.json") }
-    public var curvesPNGPath: String { path("curves.png") }
-    public var curvesSVGPath: String { path("curves.svg") }
-    public var reportPath: String { path("index.html") }
+    public var lossesPath: String { path(RunLayout.losses) }
+    public var configPath: String { path(RunLayout.config) }
+    public var curvesPNGPath: String { path(RunLayout.curvesPNG) }
+    public var curvesSVGPath: String { path(RunLayout.curvesSVG) }
+    public var reportPath: String { path(RunLayout.report) }
 
     /// Reads `losses.csv`; errors name it as the user wrote the folder.
     public func lossLog() throws -> LossLog {
-        try LossLog.load(from: displayPath("losses.csv"))
+        try LossLog.load(from: displayPath(RunLayout.losses))
     }
 
     // MARK: - Samples
@@ -62,21 +55,20 @@ public struct RunFolder: Sendable {
 
     /// The sample grids `samples/iter_N.png`, newest (highest iteration) first.
     public func samples() -> [Sample] {
-        listFiles("samples").compactMap { name -> Sample? in
-            guard name.hasPrefix("iter_"), name.lowercased().hasSuffix(".png"),
-                  let iteration = Int(name.dropFirst(5).dropLast(4)) else { return nil }
-            return Sample(iteration: iteration, relativePath: "samples/" + name)
+        listFiles(RunLayout.samples).compactMap { name -> Sample? in
+            guard let iteration = RunLayout.iteration(ofSample: name) else { return nil }
+            return Sample(iteration: iteration, relativePath: RunLayout.samples + "/" + name)
         }.sorted { $0.iteration > $1.iteration }
     }
 
-    // MARK: - Translations
-
-    public enum Direction: String, Sendable, CaseIterable {
-        case aToB = "AtoB", bToA = "BtoA"
-        /// The test folder of the inputs: `testA` for A→B.
-        public var inputFolder: String { self == .aToB ? "testA" : "testB" }
-        public var arrow: String { self == .aToB ? "A → B" : "B → A" }
+    /// The tiles of this run's sample grids, row by row: with the identity images when config.json has
+    /// lambda_identity > 0 (the reference's default 0.5 when it does not say).
+    public func sampleGridRows() -> [[String]] {
+        let identity = (try? configuration())?.first { $0.key == "lambda_identity" }.flatMap { Double($0.value) }
+        return SampleGridLayout.rows(identity: (identity ?? 0.5) > 0)
     }
+
+    // MARK: - Translations
 
     /// One translated test image.
     public struct Translation: Sendable, Equatable {
@@ -94,7 +86,7 @@ public struct RunFolder: Sendable {
     public func translations() -> [Translation] {
         let dataroot = (try? configuration())?.first { $0.key == "dataroot" }.map(\.value)
         return Direction.allCases.flatMap { direction -> [Translation] in
-            let folder = "translations/" + direction.rawValue
+            let folder = RunLayout.translations + "/" + direction.rawValue
             let inputs = dataroot.map { inputIndex(dataroot: $0, folder: direction.inputFolder) } ?? [:]
             return listFiles(folder).filter(ImageFile.isImageFileName).map { name in
                 let stem = (name as NSString).deletingPathExtension
@@ -125,22 +117,23 @@ public struct RunFolder: Sendable {
 
     // MARK: - Checkpoints
 
-    public struct Checkpoint: Sendable, Equatable {
+    public struct CheckpointFile: Sendable, Equatable {
         public let relativePath: String
         public let bytes: Int
         public let modified: Date?
     }
 
     /// `checkpoints/*.h5`: `latest.h5` first, then by epoch, newest first.
-    public func checkpoints() -> [Checkpoint] {
+    public func checkpoints() -> [CheckpointFile] {
         func epoch(_ name: String) -> Int {
-            name == "latest.h5" ? Int.max : Int(name.filter(\.isNumber)) ?? -1
+            name == RunLayout.latestCheckpoint ? Int.max : RunLayout.epoch(ofCheckpoint: name) ?? -1
         }
-        return listFiles("checkpoints").filter { $0.hasSuffix(".h5") }
+        let folder = RunLayout.checkpoints + "/"
+        return listFiles(RunLayout.checkpoints).filter { $0.hasSuffix(".h5") }
             .sorted { (epoch($0), $0) > (epoch($1), $1) }
             .map { name in
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path("checkpoints/" + name))
-                return Checkpoint(relativePath: "checkpoints/" + name,
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path(folder + name))
+                return CheckpointFile(relativePath: folder + name,
                                   bytes: (attributes?[.size] as? NSNumber)?.intValue ?? 0,
                                   modified: attributes?[.modificationDate] as? Date)
             }
@@ -154,11 +147,11 @@ public struct RunFolder: Sendable {
         guard FileManager.default.fileExists(atPath: configPath) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: configPath)) } catch {
-            throw RunReportError.unreadable(path: displayPath("config.json"), reason: error.localizedDescription)
+            throw RunReportError.unreadable(path: displayPath(RunLayout.config), reason: error.localizedDescription)
         }
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
               let dictionary = object as? [String: Any] else {
-            throw RunReportError.unreadable(path: displayPath("config.json"), reason: "not a JSON object")
+            throw RunReportError.unreadable(path: displayPath(RunLayout.config), reason: "not a JSON object")
         }
         return dictionary.keys.sorted().map { key in (key, RunFolder.text(of: dictionary[key]!)) }
     }

@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import RunLayout
 
 /// `Runs/NAME/index.html`: one page that tells how a run went, opening from disk without a server.
 ///
@@ -59,7 +60,7 @@ public enum RunReport {
     static func html(run: RunFolder, summary: CurveSummary?, inlineSVG: String?, curvesProblem: String?,
                      configuration: [(key: String, value: String)]?, configProblem: String?,
                      samples: [RunFolder.Sample], translations: [RunFolder.Translation],
-                     checkpoints: [RunFolder.Checkpoint], now: Date) -> String {
+                     checkpoints: [RunFolder.CheckpointFile], now: Date) -> String {
         let name = xmlEscaped(run.name)
         var page = HTMLBuilder()
         page.raw("""
@@ -118,7 +119,7 @@ public enum RunReport {
             page.raw("<p class=\"empty\">No sample grid yet (samples/iter_NNNNNNN.png appear at the run's sample interval).</p>")
         } else {
             let epochOf = summary.map { epochLookup($0.log) } ?? { _ in nil }
-            page.raw(sampleLegend(run: run, sample: samples[0]))
+            page.raw(sampleLegend(run: run))
             page.raw("<div class=\"samples\">")
             for (index, sample) in samples.enumerated() {
                 var caption = "iteration \(formatThousands(Double(sample.iteration)))"
@@ -139,7 +140,7 @@ public enum RunReport {
             page.raw("<p class=\"empty\">None yet: <code>cyclegan translate --run \(xmlEscaped(run.displayPath))</code> "
                      + "writes them to translations/AtoB and translations/BtoA.</p>")
         }
-        for direction in RunFolder.Direction.allCases {
+        for direction in Direction.allCases {
             let items = translations.filter { $0.direction == direction }
             guard !items.isEmpty else { continue }
             page.raw("<h3>\(direction.arrow) <small>translations/\(direction.rawValue)</small></h3><div class=\"pairs\">")
@@ -227,15 +228,11 @@ public enum RunReport {
         }
     }
 
-    /// Names the tiles of a sample grid: 4 columns (with identity) or 3, read from the newest grid's shape.
-    private static func sampleLegend(run: RunFolder, sample: RunFolder.Sample) -> String {
-        var top = ["real_A", "fake_B", "rec_A", "idt_B"], bottom = ["real_B", "fake_A", "rec_B", "idt_A"]
-        if let size = try? ImageFile.size(run.path(sample.relativePath)), size.height > 0,
-           abs(Double(size.width) / Double(size.height) - 1.5) < 0.05 {
-            top.removeLast(); bottom.removeLast()
-        }
-        return "<p class=\"hint\">Each grid: top row \(top.joined(separator: " · ")); "
-            + "bottom row \(bottom.joined(separator: " · ")). Click a grid for full size.</p>"
+    /// Names the tiles of a sample grid, as config.json says the run drew them.
+    private static func sampleLegend(run: RunFolder) -> String {
+        let rows = run.sampleGridRows()
+        return "<p class=\"hint\">Each grid: top row \(rows[0].joined(separator: " · ")); "
+            + "bottom row \(rows[1].joined(separator: " · ")). Click a grid for full size.</p>"
     }
 
     // MARK: - Helpers

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CycleGAN
 import Layers
+import RunLayout
 import Tensor
 
 extension GeneratorKind: ExpressibleByArgument {}

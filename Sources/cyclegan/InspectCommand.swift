@@ -2,6 +2,7 @@ import ArgumentParser
 import Codecs
 import CycleGAN
 import Foundation
+import RunLayout
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,7 @@ struct Inspect: ParsableCommand {
                     buffers += count
                 } else { parameters += count }
             }
-            let role = ["G_A": "generator A→B", "G_B": "generator B→A", "D_A": "discriminator of B", "D_B": "discriminator of A"][name]!
+            let role = Network(rawValue: name)!.role
             print("  \(name) (\(role)): \(parameters.formatted()) parameters in \(keys.count) tensors"
                   + (buffers > 0 ? ", \(buffers) buffer values" : ""))
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Codecs
 import CycleGAN
 import Foundation
+import RunLayout
 import Tensor
 
 struct Translate: ParsableCommand {
@@ -44,9 +45,9 @@ struct Translate: ParsableCommand {
     }
 
     func run() throws {
-        let checkpointPath = checkpoint ?? ((runFolder! as NSString).appendingPathComponent("checkpoints") as NSString)
-            .appendingPathComponent(epoch.map { "epoch_\($0).h5" } ?? "latest.h5")
-        let outputFolder = output ?? (((runFolder! as NSString).appendingPathComponent("translations")) as NSString)
+        let checkpointPath = checkpoint ?? ((runFolder! as NSString).appendingPathComponent(RunLayout.checkpoints) as NSString)
+            .appendingPathComponent(epoch.map(RunLayout.epochCheckpoint) ?? RunLayout.latestCheckpoint)
+        let outputFolder = output ?? (((runFolder! as NSString).appendingPathComponent(RunLayout.translations)) as NSString)
             .appendingPathComponent(direction.rawValue)
         let inputs = try inputFiles()
         try compute.start()

@@ -66,6 +66,23 @@ import Testing
         #expect(links.contains("../../Data/horse2zebra/testA/n02381460_7.png"))
     }
 
+    @Test("the sample legend follows config.json's lambda_identity, not the grid's shape")
+    func sampleLegendFromConfig() throws {
+        let folder = try FakeRun.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try FakeRun.make(at: folder, sampleIterations: [100], translations: 0)
+        let withIdentity = try String(contentsOf: RunReport.write(runFolder: run).url, encoding: .utf8)
+        #expect(withIdentity.contains("top row real_A · fake_B · rec_A · idt_B; bottom row real_B · fake_A · rec_B · idt_A"))
+
+        // The same 4-column grid file, but a run without the identity loss draws 3 columns: say so.
+        let configPath = run + "/config.json"
+        let config = try String(contentsOfFile: configPath, encoding: .utf8)
+        try config.replacingOccurrences(of: "\"lambda_identity\": 0.5", with: "\"lambda_identity\": 0")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let without = try String(contentsOf: RunReport.write(runFolder: run).url, encoding: .utf8)
+        #expect(without.contains("top row real_A · fake_B · rec_A; bottom row real_B · fake_A · rec_B."))
+    }
+
     @Test("a run without losses.csv still gets its page, saying why there are no curves")
     func runWithoutLog() throws {
         let folder = try FakeRun.temporaryFolder()

@@ -1,8 +1,9 @@
+import Codecs
 import Foundation
 
 /// losses.csv: a header row, then one row per logging interval, each written straight to the file
 /// (no buffering), so a crash loses no logged row.
-final class LossLog {
+final class LossLogAppender {
     let path: String
     private let handle: FileHandle
 
@@ -20,9 +21,9 @@ final class LossLog {
                 guard let value = Int(line.split(separator: ",").first ?? "") else { return false }  // partial last line
                 return value <= iteration
             }
-            try writeAtomically(lines.joined(separator: "\n") + "\n", to: path)
+            try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
         } else if !fm.fileExists(atPath: path) || iteration == 0 {
-            try writeAtomically(header.joined(separator: ",") + "\n", to: path)
+            try AtomicFile.write(header.joined(separator: ",") + "\n", to: path)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw DataError("\(path) cannot be opened for writing: check the folder's permissions")
