@@ -54,13 +54,7 @@ public final class ResnetGenerator: Module {
         return list
     }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "model.\($0.index)")) }
-    }
-
-    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "model.\($0.index)")) }
-    }
+    public var children: [(name: String, module: Module)] { indexed.map { ("model.\($0.index)", $0.module) } }
 }
 
 /// x + (pad, conv3×3, norm, relu, pad, conv3×3, norm)(x). Keys `conv_block.1`, `.2`, `.5`, `.6`.
@@ -82,13 +76,7 @@ public final class ResnetBlock: Module {
 
     var indexed: [(index: Int, module: Module)] { [(1, conv1), (2, norm1), (5, conv2), (6, norm2)] }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "conv_block.\($0.index)")) }
-    }
-
-    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "conv_block.\($0.index)")) }
-    }
+    public var children: [(name: String, module: Module)] { indexed.map { ("conv_block.\($0.index)", $0.module) } }
 }
 
 /// NLayerDiscriminator (PatchGAN): conv4×4 s2 → lrelu; (n − 1) × [conv4×4 s2, norm, lrelu];
@@ -140,11 +128,5 @@ public final class PatchDiscriminator: Module {
         return list
     }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.parameters(prefix: key(prefix, "model.\($0.index)")) }
-    }
-
-    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
-        indexed.flatMap { $0.module.buffers(prefix: key(prefix, "model.\($0.index)")) }
-    }
+    public var children: [(name: String, module: Module)] { indexed.map { ("model.\($0.index)", $0.module) } }
 }

@@ -18,8 +18,8 @@ public final class Conv2D: Module {
                stride: stride, padding: padding)
     }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
-        [(key(prefix, "weight"), weight)] + (bias.map { [(key(prefix, "bias"), $0)] } ?? [])
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 }
 
@@ -43,7 +43,7 @@ public final class ConvTranspose2D: Module {
                         stride: stride, padding: padding, outputPadding: outputPadding)
     }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
-        [(key(prefix, "weight"), weight)] + (bias.map { [(key(prefix, "bias"), $0)] } ?? [])
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 }

@@ -2,15 +2,33 @@ import Tensor
 
 /// A piece of a network whose parameters carry their PyTorch state-dict keys, so that weights move
 /// between this tool and the reference with a plain key-for-key copy.
+/// A module declares what it holds itself and its children; keys and order follow from those two lists.
 public protocol Module: AnyObject {
-    /// Trainable parameters, keys relative to this module (`weight`, `model.1.weight`, …), in a fixed order.
-    func parameters(prefix: String) -> [(key: String, parameter: Parameter)]
-    /// Non-trainable state saved with the weights (batch norm's running statistics).
-    func buffers(prefix: String) -> [(key: String, parameter: Parameter)]
+    /// This module's own trainable parameters (`weight`, `bias`), in state-dict order.
+    var ownParameters: [(name: String, parameter: Parameter)] { get }
+    /// This module's own non-trainable state saved with the weights (batch norm's running statistics).
+    var ownBuffers: [(name: String, parameter: Parameter)] { get }
+    /// Sub-modules under their key segment (`model.1`, `conv_block.5`), in state-dict order.
+    var children: [(name: String, module: Module)] { get }
 }
 
 extension Module {
-    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] { [] }
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
+    public var ownBuffers: [(name: String, parameter: Parameter)] { [] }
+    public var children: [(name: String, module: Module)] { [] }
+
+    /// Trainable parameters, keys relative to this module (`weight`, `model.1.weight`, …): its own, then
+    /// its children's in order.
+    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
+        ownParameters.map { (key(prefix, $0.name), $0.parameter) }
+            + children.flatMap { $0.module.parameters(prefix: key(prefix, $0.name)) }
+    }
+
+    /// Non-trainable state, keyed and ordered as `parameters`.
+    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
+        ownBuffers.map { (key(prefix, $0.name), $0.parameter) }
+            + children.flatMap { $0.module.buffers(prefix: key(prefix, $0.name)) }
+    }
 
     /// Parameters then buffers: everything a state dict holds.
     public func stateEntries() -> [(key: String, parameter: Parameter)] {

@@ -52,14 +52,13 @@ public final class Norm2D: Module {
         batchesTracked!.value = Tensor(shape: [], values: [batchesTracked!.value.scalar + 1])
     }
 
-    public func parameters(prefix: String) -> [(key: String, parameter: Parameter)] {
+    public var ownParameters: [(name: String, parameter: Parameter)] {
         guard kind == .batch else { return [] }
-        return [(key(prefix, "weight"), weight!), (key(prefix, "bias"), bias!)]
+        return [("weight", weight!), ("bias", bias!)]
     }
 
-    public func buffers(prefix: String) -> [(key: String, parameter: Parameter)] {
+    public var ownBuffers: [(name: String, parameter: Parameter)] {
         guard kind == .batch else { return [] }
-        return [(key(prefix, "running_mean"), runningMean!), (key(prefix, "running_var"), runningVar!),
-                (key(prefix, "num_batches_tracked"), batchesTracked!)]
+        return [("running_mean", runningMean!), ("running_var", runningVar!), ("num_batches_tracked", batchesTracked!)]
     }
 }
