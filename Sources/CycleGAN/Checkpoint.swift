@@ -78,8 +78,12 @@ public enum Checkpoint {
 
     // MARK: - Loading
 
-    /// The architecture stored in a checkpoint.
+    /// The architecture stored in a checkpoint (after checking that this version can read its format).
     public static func config(of file: HDF5File) throws -> NetworkConfig {
+        if let version = try file.intAttribute("format_version"), version > formatVersion {
+            throw CheckpointError(.newerFormat, path: file.path, "is in checkpoint format \(version), written by a later "
+                                  + "version of cyclegan; this one reads format \(formatVersion): update cyclegan to read it")
+        }
         guard let json = try file.stringAttribute("config") else {
             throw CodecError(path: file.path, message: "has no `config` attribute: it is not a checkpoint of this tool "
                              + "(convert a PyTorch .pth with Scripts/pytorch/convert.py)")
@@ -105,20 +109,30 @@ public enum Checkpoint {
             + "unnoticed; saving it again (resume the run, or re-import it) adds them"
     }
 
-    /// Loads the weights of group `name` into `module`, checking that every key exists with its shape.
+    /// Loads the weights of group `name` into `module`, checking that every key exists with its shape and that
+    /// the group holds no key the module lacks (either means another architecture than the file's `config`).
     public static func load(_ module: Module, from file: HDF5File, group name: String) throws {
-        for (key, p) in module.stateEntries() {
+        let entries = module.stateEntries()
+        let stored = file.exists(name) ? try file.children(of: name) : []
+        let unused = Set(stored).subtracting(entries.map(\.key))
+        if !unused.isEmpty {
+            let listed = unused.sorted().prefix(3).map { "\(name)/\($0)" }.joined(separator: ", ")
+            throw CheckpointError(.architectureMismatch, path: file.path, "has \(unused.count) dataset\(unused.count == 1 ? "" : "s") "
+                                  + "the architecture of its `config` attribute does not use (\(listed)\(unused.count > 3 ? ", …" : "")): "
+                                  + "it was saved for other networks (netG, norm, n_layers_D, …)")
+        }
+        for (key, p) in entries {
             let dataset = "\(name)/\(key)"
             guard file.exists(dataset) else {
-                throw CodecError(path: file.path, message: "lacks \(dataset): it was saved for another architecture "
-                                 + "than its `config` attribute says (netG, ngf, norm, …)")
+                throw CheckpointError(.architectureMismatch, path: file.path, "lacks \(dataset): it was saved for another "
+                                      + "architecture than its `config` attribute says (netG, ngf, norm, …)")
             }
             let t = try file.read(dataset)
-            guard t.count == p.value.count else {
-                throw CodecError(path: file.path, message: "has \(dataset) of shape \(t.shape) where the architecture "
-                                 + "needs \(p.value.shape): the file and its `config` disagree")
+            guard t.shape == p.value.shape else {
+                throw CheckpointError(.architectureMismatch, path: file.path, "has \(dataset) of shape \(t.shape) where the "
+                                      + "architecture needs \(p.value.shape): the file and its `config` disagree")
             }
-            p.value = t.reshaped(p.value.shape)
+            p.value = t
         }
     }
 
@@ -137,15 +151,15 @@ public enum Checkpoint {
         defer { file.close() }
         let stored = try config(of: file)
         guard stored == trainer.model.config else {
-            throw CodecError(path: path, message: "was saved with the architecture \(try jsonString(stored)), "
-                             + "not \(try jsonString(trainer.model.config)): resume with the run's own options")
+            throw CheckpointError(.architectureMismatch, path: path, "was saved with the architecture \(try jsonString(stored)), "
+                                  + "not \(try jsonString(trainer.model.config)): resume with the run's own options")
         }
         for (name, net) in trainer.model.networks { try load(net, from: file, group: name) }
         guard let iteration = try file.intAttribute("iteration"), let epoch = try file.intAttribute("epoch"),
               let epochIteration = try file.intAttribute("epoch_iteration"), let lr = try file.numberAttribute("lr")
         else {
-            throw CodecError(path: path, message: "holds weights only, no training state: it cannot be resumed "
-                             + "(start a new run, or use it with `cyclegan translate`)")
+            throw CheckpointError(.notResumable, path: path, "holds weights only, no training state: it cannot be resumed "
+                                  + "(start a new run, or use it with `cyclegan translate`)")
         }
         for (name, adam, nets) in optimizers(trainer) {
             adam.step = Int(try file.intAttribute("\(name)_step") ?? 0)
@@ -182,9 +196,6 @@ public enum Checkpoint {
         nets.flatMap { name, net in net.parameters(prefix: "").map { "\(name)/\($0.key)" } }
     }
 
-    static func jsonString<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    /// Compact JSON, as stored in attributes.
+    static func jsonString<T: Encodable>(_ value: T) throws -> String { try jsonText(value) }
 }

@@ -15,7 +15,7 @@ final class LossLogAppender {
         if iteration > 0, let text = try? String(contentsOfFile: path, encoding: .utf8) {
             var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             if let first = lines.first, first != header.joined(separator: ",") {
-                throw DataError("\(path) has the header '\(first)', not this tool's: move it away to resume")
+                throw RunFolderError("\(path) has the header '\(first)', not this tool's: move it away to resume")
             }
             lines = [lines.first ?? header.joined(separator: ",")] + lines.dropFirst().filter { line in
                 guard let value = Int(line.split(separator: ",").first ?? "") else { return false }  // partial last line
@@ -26,7 +26,7 @@ final class LossLogAppender {
             try AtomicFile.write(header.joined(separator: ",") + "\n", to: path)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw DataError("\(path) cannot be opened for writing: check the folder's permissions")
+            throw RunFolderError("\(path) cannot be opened for writing: check the folder's permissions")
         }
         handle.seekToEndOfFile()
         self.handle = handle
@@ -41,7 +41,7 @@ final class LossLogAppender {
             try handle.write(contentsOf: Data((row + "\n").utf8))
         } catch {
             try? handle.truncate(atOffset: end)   // no half-written row for a resume to misread
-            throw DataError("\(path): a row could not be appended (\(error.localizedDescription)): free disk space, then "
+            throw RunFolderError("\(path): a row could not be appended (\(error.localizedDescription)): free disk space, then "
                             + "resume with --continue_train")
         }
     }

@@ -11,12 +11,12 @@ final class RunLock {
         let path = (folder as NSString).appendingPathComponent(RunLayout.lock)
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw DataError("\(path) cannot be opened (\(String(cString: strerror(errno)))): check the folder's permissions")
+            throw RunFolderError("\(path) cannot be opened (\(String(cString: strerror(errno)))): check the folder's permissions")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
-            throw DataError("\(folder) is being trained by another process (pid \(holder ?? "unknown")): "
+            throw RunFolderError("\(folder) is being trained by another process (pid \(holder ?? "unknown")): "
                             + "wait for it to finish or stop it (kill \(holder ?? "PID")) before training this run")
         }
         let pid = "\(getpid())\n"

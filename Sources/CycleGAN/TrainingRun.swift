@@ -38,7 +38,7 @@ public final class TrainingRun {
     /// 1. Everything the user gave is checked before anything is written.
     private func checkInputs() throws -> UnalignedDataset {
         let c = config
-        if let problem = c.problems().first { throw DataError(problem) }
+        if let problem = c.problems().first { throw OptionsError(problem) }
         let root = c.dataroot
         let folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("trainA"), role: "domain A training")
         let folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("trainB"), role: "domain B training")
@@ -48,11 +48,11 @@ public final class TrainingRun {
         let fm = FileManager.default
         if c.continueTrain {
             guard fm.fileExists(atPath: latestCheckpoint) else {
-                throw DataError("\(latestCheckpoint) does not exist: --continue_train resumes a run that saved a checkpoint; "
+                throw RunFolderError("\(latestCheckpoint) does not exist: --continue_train resumes a run that saved a checkpoint; "
                                 + "check --name and --runs_dir, or start without --continue_train")
             }
         } else if fm.fileExists(atPath: csvPath) || fm.fileExists(atPath: latestCheckpoint) {
-            throw DataError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
+            throw RunFolderError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
         return dataset
     }
@@ -86,7 +86,7 @@ public final class TrainingRun {
     private func prepareFolder(_ trainer: Trainer, resumingAfter iteration: Int) throws -> Output {
         let fm = FileManager.default
         for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try AtomicFile.write(try prettyJSON(config), to: (folder as NSString).appendingPathComponent(RunLayout.config))
+        try AtomicFile.write(try jsonText(config, pretty: true), to: (folder as NSString).appendingPathComponent(RunLayout.config))
         let csv = try LossLogAppender(path: csvPath, header: LossColumns.header, keepingRowsThrough: iteration)
         let options = try Checkpoint.jsonString(config)
         return Output(csv: csv) { path, state in
@@ -241,8 +241,11 @@ public func formatDuration(_ seconds: Double) -> String {
     return "\(s)s"
 }
 
-func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+/// The one JSON encoding of the toolkit (config.json, checkpoint attributes): keys sorted, so that files diff
+/// cleanly and repeat byte for byte; slashes unescaped, so that paths read as typed. `pretty`: indented, one key
+/// per line, with a final newline.
+func jsonText<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + (pretty ? "\n" : "")
 }

@@ -28,8 +28,8 @@ public final class Translator {
         let name = direction.generatorName
         guard try Checkpoint.networkNames(in: file).contains(name) else {
             let other: Direction = direction == .AtoB ? .BtoA : .AtoB
-            throw CodecError(path: path, message: "holds no \(name), which --direction \(direction.rawValue) needs"
-                             + " (it translates \(other.rawValue) only: pass --direction \(other.rawValue))")
+            throw CheckpointError(.missingNetwork, path: path, "holds no \(name), which --direction \(direction.rawValue) needs"
+                                  + " (it translates \(other.rawValue) only: pass --direction \(other.rawValue))")
         }
         self.direction = direction
         (inputChannels, outputChannels) = direction == .AtoB ? (config.inputNC, config.outputNC)
@@ -93,7 +93,7 @@ extension Translator {
             let fit = room > 0 ? Int((room / perPixel * Double(size.width) / Double(size.height)).squareRoot()) / 4 * 4 : 0
             let advice = fit >= 4 ? "pass --scale_width \(fit) (about \(gb(estimatedPeakBytes(height: max(4, size.height * fit / size.width), width: fit))))"
                                   : "this machine cannot translate it at any size with this network"
-            throw DataError("\(path) (\(w)×\(h)) needs about \(gb(need)) to translate and \(gb(limit)) are available: \(advice)")
+            throw InsufficientMemoryError("\(path) (\(w)×\(h)) needs about \(gb(need)) to translate and \(gb(limit)) are available: \(advice)")
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var used = Set<String>(), written: [String] = []

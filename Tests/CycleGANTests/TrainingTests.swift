@@ -143,7 +143,7 @@ struct TrainingTests {
         source.close(); target.close()
         let again = try Translator(checkpoint: single, direction: .AtoB).translateFiles(inputsA, to: root + "/out/single")
         #expect(try ImageFile.read(again[0], channels: 1).scalars == ImageFile.read(outA[0], channels: 1).scalars)
-        #expect(throws: CodecError.self) { try Translator(checkpoint: single, direction: .BtoA) }
+        #expect(throws: CheckpointError.self) { try Translator(checkpoint: single, direction: .BtoA) }
         do { _ = try Translator(checkpoint: single, direction: .BtoA) } catch {
             #expect("\(error)".contains("holds no G_B"))
         }
@@ -230,7 +230,7 @@ struct BadInputTests {
         let run = TrainingRun(c); run.log = { _ in }
         try run.run()
         let csvBefore = try String(contentsOfFile: c.runFolder + "/losses.csv", encoding: .utf8)
-        #expect(throws: DataError.self) { try TrainingRun(c).run() }
+        #expect(throws: RunFolderError.self) { try TrainingRun(c).run() }
         #expect(try String(contentsOfFile: c.runFolder + "/losses.csv", encoding: .utf8) == csvBefore)
     }
 }

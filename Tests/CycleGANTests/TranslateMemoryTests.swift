@@ -20,7 +20,7 @@ struct TranslateMemoryTests {
         do {
             _ = try translator.translateFiles([root + "/data/testA/img_0.png", big], to: folder, memoryLimit: limit)
             Issue.record("translated an image the memory limit does not allow")
-        } catch let error as DataError {
+        } catch let error as InsufficientMemoryError {
             message = "\(error)"
         }
         #expect(message.contains(big) && message.contains("400×300") && message.contains("--scale_width 400") == false
