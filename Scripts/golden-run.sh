@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A golden run: proof that a change of structure changed no behaviour. Trains a tiny CycleGAN with a fixed
-# seed on 3 + 3 sample images through 4 epochs (2 constant, 2 decaying: epoch transitions and the learning-rate
+# seed at 64² (its residual blocks, 32 channels on 16×16 maps, run Winograd and keep its transformed filters)
+# on 3 + 3 sample images through 4 epochs (2 constant, 2 decaying: epoch transitions and the learning-rate
 # schedule), stopping after 5 iterations and resuming with --continue_train, then translates the test images
 # both ways. Writes OUT/manifest.txt: the SHA-256 of every file of the run folder and of every translation;
 # of losses.csv without its timing column (seconds per iteration differ from run to run); of each
@@ -45,7 +46,7 @@ done
 # Relative paths, from inside OUT: config.json and the checkpoints record them.
 cd "$OUT"
 train=("$BIN" train --dataroot data --name golden --runs_dir runs --seed 7
-       --load_size 36 --crop_size 32 --netG resnet_6blocks --ngf 8 --ndf 8 --pool_size 2
+       --load_size 72 --crop_size 64 --netG resnet_6blocks --ngf 8 --ndf 8 --pool_size 2
        --n_epochs 2 --n_epochs_decay 2 --print_freq 2 --display_freq 3 --save_epoch_freq 1 --num_threads 2)
 "${train[@]}" --max_iterations 5 > train-1.log
 "${train[@]}" --continue_train > train-2.log

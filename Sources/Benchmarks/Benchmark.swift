@@ -269,8 +269,7 @@ public func benchmarkSteps(_ config: NetworkConfig, size: Int, warmup: Int, iter
     let run: () -> Void
     if translate {
         model.gA.setRequiresGrad(false)
-        let tape = Tape()   // one for all images, as `Translator`
-        run = { _ = model.gA(tape.constant(a)).value }
+        run = { _ = model.gA(Tape().constant(a)).value }   // a tape per image, as `Translator`
     } else {
         let trainer = Trainer(model: model, options: MethodOptions(), rng: rng)
         run = { _ = trainer.step(realA: a, realB: b) }

@@ -11,9 +11,6 @@ public final class Translator {
     public let generator: ResnetGenerator
     public let inputChannels: Int
     public let outputChannels: Int
-    /// One tape for every image: with frozen parameters and a constant input it records nothing, and what
-    /// it derives from the weights (Winograd's transformed filters, `Tape.memo`) is computed once.
-    private let tape = Tape()
     /// Set when the checkpoint carries no checksums (`Checkpoint.checksumNote`).
     public let checksumNote: String?
     /// Filters of the generator's first layer: its activations set the memory a translation needs.
@@ -45,7 +42,9 @@ public final class Translator {
         let (H, W) = (image.shape[1], image.shape[2])
         let (H4, W4) = ((H + 3) / 4 * 4, (W + 3) / 4 * 4)
         let padded = padEdges(image, height: H4, width: W4).map { $0 * 2 - 1 }
-        let out = generator(tape.constant(padded.reshaped([1] + padded.shape))).value
+        // A tape of its own per image: with frozen parameters and a constant input it records nothing; what is
+        // derived from the weights (Winograd's transformed filters) stays with them (`Parameter.derived`).
+        let out = generator(Tape().constant(padded.reshaped([1] + padded.shape))).value
         let cropped = crop(out.reshaped(Array(out.shape.dropFirst())), top: 0, left: 0, height: H, width: W)
         return cropped.map { min(max(($0 + 1) / 2, 0), 1) }
     }

@@ -28,8 +28,8 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     @TaskLocal public static var current = ConvAlgorithm.automatic
 }
 
-/// Whether a convolution (kernel k, stride s) of Cin → Cout channels with an output of `tiles` 4×4 tiles
-/// goes through Winograd under `ConvAlgorithm.current`.
+/// Whether a convolution (kernel k, stride s) of Cin → Cout channels with an output of batch × outHeight ×
+/// outWidth goes through Winograd under `ConvAlgorithm.current`. Asked by `ConvPlan` only.
 func usesWinograd(kernel: Int, stride: Int, inChannels: Int, outChannels: Int, outHeight: Int, outWidth: Int,
                   batch: Int) -> Bool {
     guard kernel == 3 && stride == 1 else { return false }

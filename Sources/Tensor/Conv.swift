@@ -1,5 +1,8 @@
-// Convolution and transposed convolution: im2col / col2im + one `sgemm` per image.
-// Transposed convolution is the adjoint of convolution: its forward is conv's input-gradient path.
+// Convolution and transposed convolution. A convolution call runs one of three algorithms, chosen once per
+// call by `ConvPlan` for its forward and both gradients: im2col / col2im + one `sgemm` per image (any
+// shape; the oracle), Winograd F(4×4, 3×3) for wide 3×3 stride-1 layers (Conv+Winograd.swift), or a direct
+// loop for convolutions with few outputs (Conv+FewOutputs.swift). Transposed convolution is the adjoint of
+// convolution: its forward is conv's input-gradient path, through im2col / col2im.
 
 /// The geometry of a 2-D convolution from an image [C, H, W] to outputs [·, Ho, Wo]
 /// (square kernel k, stride s, zero padding p), as in PyTorch's Conv2d.
@@ -108,21 +111,74 @@ private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c:
     }
 }
 
+// MARK: - The plan of a convolution call
+
+/// How one convolution call computes its output and the gradients it will be asked for: decided once, from
+/// the shapes and `ConvAlgorithm.current`, then followed by the forward and captured by the pullback, so
+/// that the two cannot disagree.
+public struct ConvPlan: Equatable, Sendable {
+    public enum Forward: Sendable { case fewOutputs, winograd, im2col }
+    /// `adjoint…`: at stride 1 the input gradient is itself a convolution, of dOutput with the flipped,
+    /// transposed weights and padding k − 1 − p, an output of Cin × H·W (the forward's well-shaped GEMM
+    /// instead of one into a k²-times larger column matrix and col2im). Not for inputs of few channels: that
+    /// convolution would have few outputs and a wide padding. `col2im`: a GEMM into columns and col2im,
+    /// together with the weight gradient when that is wanted too.
+    public enum InputGradient: Sendable { case none, adjointWinograd, adjointIm2col, col2im }
+    public enum WeightGradient: Sendable { case none, winograd, fewOutputs, im2col }
+
+    public let forward: Forward
+    public let inputGradient: InputGradient
+    public let weightGradient: WeightGradient
+
+    /// The plan for x of shape `input` [N, Cin, H, W] and a weight [Cout, Cin, k, k].
+    public init(input: [Int], weight: [Int], stride: Int, padding: Int, needInput: Bool, needWeight: Bool) {
+        let (N, Cin, H, W) = (input[0], input[1], input[2], input[3])
+        let (Cout, k) = (weight[0], weight[2])
+        let g = ConvGeometry(channels: Cin, height: H, width: W, kernel: k, stride: stride, padding: padding)
+        let winograd = usesWinograd(kernel: k, stride: stride, inChannels: Cin, outChannels: Cout,
+                                    outHeight: g.outHeight, outWidth: g.outWidth, batch: N)
+        let fewOutputs = stride == 1 && padding == 0 && Cout <= fewOutputsLimit
+        forward = fewOutputs ? .fewOutputs : winograd ? .winograd : .im2col
+        if !needInput {
+            inputGradient = .none
+        } else if stride == 1 && padding <= k - 1 && Cin > fewOutputsLimit {
+            inputGradient = usesWinograd(kernel: k, stride: 1, inChannels: Cout, outChannels: Cin, outHeight: H,
+                                         outWidth: W, batch: N) ? .adjointWinograd : .adjointIm2col
+        } else {
+            inputGradient = .col2im
+        }
+        if !needWeight {
+            weightGradient = .none
+        } else if inputGradient == .col2im {
+            weightGradient = .im2col   // in the same pass over the columns
+        } else {
+            weightGradient = winograd ? .winograd : fewOutputs ? .fewOutputs : .im2col
+        }
+    }
+}
+
 // MARK: - Convolution
 
-/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo].
+/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo], by `plan` (by default the
+/// plan of a call that needs no gradient).
 /// `cache`: where a Winograd convolution may keep the weight's transform for later calls with the same weight.
 public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
-                          cache: WinogradFilterCache? = nil) -> Tensor {
-    let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
+                          plan: ConvPlan? = nil, cache: WinogradFilterCache? = nil) -> Tensor {
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
-    if stride == 1 && padding == 0 && Cout <= fewOutputsLimit {
-        return conv2dFewOutputsForward(x, weight: weight, bias: bias)
+    let plan = plan ?? ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
+                                needInput: false, needWeight: false)
+    switch plan.forward {
+    case .fewOutputs: return conv2dFewOutputsForward(x, weight: weight, bias: bias)
+    case .winograd:
+        return conv2dWinogradForward(x, weight: weight, outChannels: weight.shape[0], bias: bias, padding: padding,
+                                     cache: cache)
+    case .im2col: return conv2dIm2colForward(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
-    if usesWinograd(kernel: k, stride: stride, inChannels: x.c, outChannels: Cout,
-                    outHeight: x.h + 2 * padding - 2, outWidth: x.w + 2 * padding - 2, batch: N) {
-        return conv2dWinogradForward(x, weight: weight, outChannels: Cout, bias: bias, padding: padding, cache: cache)
-    }
+}
+
+/// `conv2dForward` through im2col + sgemm, for any shape.
+func conv2dIm2colForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
     let slab = columnSlabRows(g)
@@ -162,40 +218,58 @@ func columnSlabRows(_ g: ConvGeometry) -> Int {
     return max(1, limit / (g.patchSize * g.outWidth))
 }
 
-/// The gradients of `conv2dForward` that are asked for (nil where not needed).
-/// dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
-/// `cache`: the one given to `conv2dForward` (its `adjoint` keeps the input gradient's transformed weights).
+/// The gradients of `conv2dForward` that are asked for (nil where not needed), by the plan of a call that
+/// needs them. dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
 public func conv2dBackward(
     _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int,
     needInput: Bool, needWeight: Bool, needBias: Bool, cache: WinogradFilterCache? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
+    conv2dBackward(dOutput, input: x, weight: weight, stride: stride, padding: padding,
+                   plan: ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
+                                  needInput: needInput, needWeight: needWeight),
+                   needBias: needBias, cache: cache)
+}
+
+/// The gradients `plan` asks for (nil where it asks for none), and the bias gradient with `needBias`.
+/// `cache`: the one given to `conv2dForward` (its `adjoint` keeps the input gradient's transformed weights).
+public func conv2dBackward(
+    _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int, plan: ConvPlan,
+    needBias: Bool, cache: WinogradFilterCache? = nil
+) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
+    let k = weight.shape[2]
+    var dInput: Tensor?, dWeight: Tensor?
+    switch plan.inputGradient {
+    case .none: break
+    case .adjointWinograd:
+        dInput = conv2dWinogradForward(dOutput, weight: flippedTransposed(weight), outChannels: x.c, bias: nil,
+                                       padding: k - 1 - padding, cache: cache?.adjoint)
+    case .adjointIm2col:
+        dInput = conv2dIm2colForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1,
+                                     padding: k - 1 - padding)
+    case .col2im:
+        (dInput, dWeight) = conv2dIm2colBackward(dOutput, input: x, weight: weight, stride: stride, padding: padding,
+                                                 needInput: true, needWeight: plan.weightGradient == .im2col)
+    }
+    switch plan.weightGradient {
+    case .none: break
+    case .winograd: dWeight = conv2dWinogradWeightGradient(dOutput, input: x, padding: padding)
+    case .fewOutputs: dWeight = conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k)
+    case .im2col:
+        if plan.inputGradient != .col2im {
+            dWeight = conv2dIm2colBackward(dOutput, input: x, weight: weight, stride: stride, padding: padding,
+                                           needInput: false, needWeight: true).dWeight
+        }
+    }
+    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+}
+
+/// The input gradient (GEMM into columns, col2im) and the weight gradient (im2col, GEMM) through column
+/// matrices, for any shape, in one pass over the images.
+func conv2dIm2colBackward(
+    _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int, needInput: Bool, needWeight: Bool
+) -> (dInput: Tensor?, dWeight: Tensor?) {
     let (N, Cout, k) = (x.n, weight.shape[0], weight.shape[2])
     let g = ConvGeometry(channels: x.c, height: x.h, width: x.w, kernel: k, stride: stride, padding: padding)
-    // Stride 1: the input gradient is itself a convolution, of dOutput with the flipped, transposed
-    // weights and padding k − 1 − p. That runs as im2col + one GEMM of the forward's well-shaped kind
-    // (output Cin × H·W) instead of a GEMM into a k²-times larger column matrix and col2im.
-    // (Not for inputs of few channels: that convolution would have few outputs and a wide padding.)
-    if stride == 1 && needInput && padding <= k - 1 && x.c > fewOutputsLimit {
-        let dInput = usesWinograd(kernel: k, stride: 1, inChannels: Cout, outChannels: x.c, outHeight: x.h,
-                                  outWidth: x.w, batch: N)
-            ? conv2dWinogradForward(dOutput, weight: flippedTransposed(weight), outChannels: x.c, bias: nil,
-                                    padding: k - 1 - padding, cache: cache?.adjoint)
-            : conv2dForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1, padding: k - 1 - padding)
-        let rest = needWeight || needBias
-            ? conv2dBackward(dOutput, input: x, weight: weight, stride: 1, padding: padding,
-                             needInput: false, needWeight: needWeight, needBias: needBias)
-            : (dInput: nil, dWeight: nil, dBias: nil)
-        return (dInput, rest.dWeight, rest.dBias)
-    }
-    if !needInput && usesWinograd(kernel: k, stride: stride, inChannels: x.c, outChannels: Cout,
-                                  outHeight: g.outHeight, outWidth: g.outWidth, batch: N) {
-        return (nil, needWeight ? conv2dWinogradWeightGradient(dOutput, input: x, padding: padding) : nil,
-                needBias ? channelSums(dOutput) : nil)
-    }
-    if stride == 1 && padding == 0 && Cout <= fewOutputsLimit && !needInput {
-        return (nil, needWeight ? conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k) : nil,
-                needBias ? channelSums(dOutput) : nil)
-    }
     var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
     var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
     var cols = Tensor(uninitializedShape: [g.patchSize, g.outPixels])
@@ -220,7 +294,7 @@ public func conv2dBackward(
             }
         }
     }}
-    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+    return (dInput, dWeight)
 }
 
 /// w [Cout, Cin, k, k] → [Cin, Cout, k, k] rotated by 180°: the weights of the adjoint (stride 1) convolution.

@@ -5,18 +5,24 @@ import Foundation
 
 // MARK: - Convolutions
 
-/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding)
-public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
-    // A weight's value is fixed for the tape's life: its Winograd transforms are computed once per tape.
-    let cache = x.tape.memo(for: weight) { WinogradFilterCache() }
+/// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding).
+/// `filterCache`: where Winograd may keep the weight's transforms, valid as long as the weight's value
+/// (a layer passes its parameter's, `Parameter.derived`).
+public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
+                   filterCache: WinogradFilterCache? = nil) -> Variable {
+    // One plan for the forward and the pullback: the gradients that will be wanted are known now.
+    let plan = ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
+                        needInput: x.requiresGrad, needWeight: weight.requiresGrad)
     let y = Profiler.measure(.conv) {
-        conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, cache: cache)
+        conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, plan: plan,
+                      cache: filterCache)
     }
     let (xv, wv) = (x.value, weight.value)
     return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
-        let g = Profiler.measure(.conv, .backward) { conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding,
-                               needInput: wanted[0], needWeight: wanted[1],
-                               needBias: wanted.count > 2 && wanted[2], cache: cache) }
+        let g = Profiler.measure(.conv, .backward) {
+            conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding, plan: plan,
+                           needBias: wanted.count > 2 && wanted[2], cache: filterCache)
+        }
         return [g.dInput, g.dWeight, g.dBias]
     }
 }

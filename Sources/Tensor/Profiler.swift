@@ -19,8 +19,8 @@ import Darwin
 public enum Profiler {
     /// What a measured body does.
     public enum Op: Int, CaseIterable, Sendable {
-        /// convolution and transposed convolution, excluding their im2col/col2im and GEMM
-        /// (what remains: output allocation and zeroing, bias add and bias gradient)
+        /// convolution and transposed convolution, excluding their im2col/col2im, GEMM and Winograd transforms
+        /// (what remains: the direct few-output loops, output allocation and zeroing, bias add and gradient)
         case conv
         /// im2col and col2im
         case im2col

@@ -5,9 +5,11 @@
 /// A trainable tensor with its accumulated gradient. A frozen parameter (`requiresGrad == false`)
 /// enters the tape as a constant: ops then skip its weight gradient entirely.
 public final class Parameter: @unchecked Sendable {
-    public var value: Tensor
+    /// Any change drops what was derived from it (`derived`).
+    public var value: Tensor { didSet { derivedObjects.removeAll() } }
     public var grad: Tensor
     public var requiresGrad = true
+    private var derivedObjects: [ObjectIdentifier: AnyObject] = [:]
 
     public init(_ value: Tensor) {
         self.value = value
@@ -15,6 +17,16 @@ public final class Parameter: @unchecked Sendable {
     }
 
     public func zeroGrad() { grad = Tensor(shape: value.shape) }
+
+    /// The object of type `T` that `make` derives from the value, made on first request and kept until the
+    /// value changes: a convolution weight's Winograd transforms are computed once per optimizer step in
+    /// training (the generators run three times per step) and once for all images in translation.
+    public func derived<T: AnyObject>(_ make: () -> T) -> T {
+        if let kept = derivedObjects[ObjectIdentifier(T.self)] as? T { return kept }
+        let made = make()
+        derivedObjects[ObjectIdentifier(T.self)] = made
+        return made
+    }
 }
 
 /// A value on a tape. Ops on variables compute their value at once and record a pullback when an
@@ -46,8 +58,6 @@ public final class Tape {
     private var records: [Record] = []
     private var parameterNodes: [ObjectIdentifier: Int] = [:]
     private var parameters: [(node: Int, parameter: Parameter)] = []
-    /// Objects derived from a variable's value (which never changes on a tape), by node.
-    private var memos: [Int: AnyObject] = [:]
 
     public init() {}
 
@@ -78,15 +88,6 @@ public final class Tape {
         parameterNodes[key] = v.id
         if p.requiresGrad { parameters.append((v.id, p)) }
         return v
-    }
-
-    /// The object that `make` derives from `v`'s value, made on first request and kept until `backward`
-    /// ends: for work that several ops on the same value would otherwise repeat.
-    public func memo<T: AnyObject>(for v: Variable, _ make: () -> T) -> T {
-        if let kept = memos[v.id] as? T { return kept }
-        let made = make()
-        memos[v.id] = made
-        return made
     }
 
     /// Records an op's output; the pullback is kept only if some input requires a gradient.
@@ -121,7 +122,6 @@ public final class Tape {
         }
         parameters.removeAll()
         parameterNodes.removeAll()
-        memos.removeAll()
         return wrt.map { grads[$0.id] }
     }
 }

@@ -11,7 +11,8 @@ struct Bench: ParsableCommand {
         Kernels:
           cyclegan bench --kernels [--size 128 --size 256] [--iters K]
         Forward, input-gradient and weight-gradient kernels of the generator's convolution shapes, in GFLOP/s \
-        beside cblas_sgemm alone on the same M, N, K (ratio = kernel / sgemm).
+        beside cblas_sgemm alone on the im2col GEMM of the same layer (ratio = kernel GFLOP/s / sgemm GFLOP/s; \
+        a Winograd or direct kernel's GFLOP/s counts the im2col FLOPs, so a ratio above 1 is work saved).
 
         Steps:
           cyclegan bench [--size 128] [--netG resnet_6blocks] [--ngf 32] \\
@@ -75,8 +76,10 @@ struct Bench: ParsableCommand {
         let k = iters ?? 10
         print("cyclegan bench --kernels: generator convolution shapes (ngf \(network.ngf)), batch 1")
         print(machine)
-        print("median of \(k) runs after \(warmup) warm-up; GFLOP/s = 2·M·N·K / time; ratio = kernel / sgemm")
-        print("kernel = the Tensor kernel as the ops call it (im2col/col2im + sgemm + output allocation, bias on forward)")
+        print("median of \(k) runs after \(warmup) warm-up; GFLOP/s = 2·M·N·K / time of the im2col GEMM's M, N, K; "
+              + "ratio = kernel GFLOP/s / sgemm GFLOP/s")
+        print("kernel = the Tensor kernel as the ops call it, by its ConvPlan (im2col + sgemm, Winograd or direct; "
+              + "output allocation, bias on forward)")
         print("")
         print("| size | layer | pass | M × N × K | kernel ms | kernel GFLOP/s | sgemm ms | sgemm GFLOP/s | ratio |")
         print("|---|---|---|---|---:|---:|---:|---:|---:|")
