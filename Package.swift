@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: native libraries
@@ -44,7 +45,9 @@ let package = Package(
         .target(name: "Tensor",
                 dependencies: ["CBLAS", "CPlatform", .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: fast),
-        .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG"], swiftSettings: fast),
+        .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG",
+                                              .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                swiftSettings: fast),
         .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
         .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs", "RunLayout"], swiftSettings: fast),
         // `cyclegan bench`: kernel and step timings, the analytic FLOP count, /proc measurements.

@@ -112,25 +112,33 @@ public enum Checkpoint {
     /// Loads the weights of group `name` into `module`, checking that every key exists with its shape and that
     /// the group holds no key the module lacks (either means another architecture than the file's `config`).
     public static func load(_ module: Module, from file: HDF5File, group name: String) throws {
+        try load(module, storedKeys: file.exists(name) ? try file.children(of: name) : [], prefix: name + "/",
+                 path: file.path, architecture: "its `config` attribute says") { try file.read(name + "/" + $0) }
+    }
+
+    /// Loads `module`'s state from stored keys (read by `read`), checking that every key exists with its shape
+    /// and that no stored key is left unused: either means the file holds another architecture than
+    /// `architecture` describes. Used for checkpoints and for PyTorch state dicts alike.
+    static func load(_ module: Module, storedKeys: [String], prefix: String = "", path: String, architecture: String,
+                     read: (String) throws -> Tensor) throws {
         let entries = module.stateEntries()
-        let stored = file.exists(name) ? try file.children(of: name) : []
-        let unused = Set(stored).subtracting(entries.map(\.key))
+        let unused = Set(storedKeys).subtracting(entries.map(\.key))
         if !unused.isEmpty {
-            let listed = unused.sorted().prefix(3).map { "\(name)/\($0)" }.joined(separator: ", ")
-            throw CheckpointError(.architectureMismatch, path: file.path, "has \(unused.count) dataset\(unused.count == 1 ? "" : "s") "
-                                  + "the architecture of its `config` attribute does not use (\(listed)\(unused.count > 3 ? ", …" : "")): "
+            let listed = unused.sorted().prefix(3).map { prefix + $0 }.joined(separator: ", ")
+            throw CheckpointError(.architectureMismatch, path: path, "has \(unused.count) dataset\(unused.count == 1 ? "" : "s") "
+                                  + "the architecture \(architecture) does not use (\(listed)\(unused.count > 3 ? ", …" : "")): "
                                   + "it was saved for other networks (netG, norm, n_layers_D, …)")
         }
+        let stored = Set(storedKeys)
         for (key, p) in entries {
-            let dataset = "\(name)/\(key)"
-            guard file.exists(dataset) else {
-                throw CheckpointError(.architectureMismatch, path: file.path, "lacks \(dataset): it was saved for another "
-                                      + "architecture than its `config` attribute says (netG, ngf, norm, …)")
+            guard stored.contains(key) else {
+                throw CheckpointError(.architectureMismatch, path: path, "lacks \(prefix + key): it was saved for another "
+                                      + "architecture than \(architecture) (netG, ngf, norm, …)")
             }
-            let t = try file.read(dataset)
+            let t = try read(key)
             guard t.shape == p.value.shape else {
-                throw CheckpointError(.architectureMismatch, path: file.path, "has \(dataset) of shape \(t.shape) where the "
-                                      + "architecture needs \(p.value.shape): the file and its `config` disagree")
+                throw CheckpointError(.architectureMismatch, path: path, "has \(prefix + key) of shape \(t.shape) where the "
+                                      + "architecture \(architecture) needs \(p.value.shape)")
             }
             p.value = t
         }

@@ -5,7 +5,9 @@ import RunLayout
 import Tensor
 
 /// Translates images with one generator of a checkpoint: G_A for AtoB, G_B for BtoA.
-/// A file holding only that generator (e.g. converted from an official pretrained model) is enough.
+/// A file holding only that generator (e.g. converted from an official pretrained model) is enough, and so is a
+/// generator saved by PyTorch (`.pth`: the reference's `latest_net_G_A.pth`, a pretrained `horse2zebra.pth`),
+/// read natively, its architecture inferred from its keys; it translates in the direction asked.
 public final class Translator {
     public let direction: Direction
     public let generator: ResnetGenerator
@@ -17,6 +19,15 @@ public final class Translator {
     public let ngf: Int
 
     public init(checkpoint path: String, direction: Direction) throws {
+        if Self.isPyTorchFile(path) {
+            let torch = try TorchFile(path: path)
+            let (config, inputNC, outputNC) = try TorchWeights.generatorConfig(torch)
+            (self.direction, inputChannels, outputChannels, ngf, checksumNote) = (direction, inputNC, outputNC, config.ngf, nil)
+            generator = ResnetGenerator(config, inputNC: inputNC, outputNC: outputNC)
+            try TorchWeights.load(generator, from: torch, norm: config.norm)
+            generator.setRequiresGrad(false)
+            return
+        }
         let file = try HDF5File(path: path, mode: .read)
         defer { file.close() }
         let config = try Checkpoint.config(of: file)
@@ -34,6 +45,12 @@ public final class Translator {
         generator = ResnetGenerator(config, inputNC: inputChannels, outputNC: outputChannels)
         try Checkpoint.load(generator, from: file, group: name)
         generator.setRequiresGrad(false)   // inference: the tape records nothing
+    }
+
+    /// A file torch.save wrote (by name: .pth or .pt), rather than one of our HDF5 checkpoints.
+    public static func isPyTorchFile(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".pth") || lower.hasSuffix(".pt")
     }
 
     /// image [C, H, W] in [0, 1] (C = inputChannels) → [outputChannels, H, W] in [0, 1]. Sides that are not

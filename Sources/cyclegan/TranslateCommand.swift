@@ -23,7 +23,7 @@ struct Translate: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "A run folder (uses its checkpoints/latest.h5).")
     var runFolder: String?
-    @Option(help: "A checkpoint file instead of --run.")
+    @Option(help: "A checkpoint file instead of --run: ours (.h5), or a generator saved by PyTorch (.pth: the reference's latest_net_G_A.pth or a pretrained model such as horse2zebra.pth; no Python needed).")
     var checkpoint: String?
     @Option(help: "With --run: use checkpoints/epoch_N.h5.")
     var epoch: Int?
@@ -57,7 +57,8 @@ struct Translate: ParsableCommand {
         let translator = try Translator(checkpoint: checkpointPath, direction: direction)
         if let note = translator.checksumNote { print(note) }
         print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
-              + "\(direction.generatorName) of \(checkpointPath) → \(outputFolder)/")
+              + "\(Translator.isPyTorchFile(checkpointPath) ? "the PyTorch generator" : direction.generatorName) of "
+              + "\(checkpointPath) → \(outputFolder)/")
         _ = try translator.translateFiles(inputs, to: outputFolder, scaleWidth: scaleWidth) { print($0) }
     }
 

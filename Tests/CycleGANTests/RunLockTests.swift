@@ -10,7 +10,10 @@ struct RunLockTests {
         try makeDataset(at: root + "/data")
         let common = endlessTrainArguments(root, name: "locked") + ["--save_latest_freq", "1"]
         let first = try TrainingProcess(common)
-        first.read(until: "s/it")   // a checkpoint exists once the first progress line is out
+        first.read(until: "s/it")
+        // The first save follows the first progress line: wait for it (on a busy machine it can lag).
+        let latest = root + "/runs/locked/checkpoints/latest.h5"
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: latest) { usleep(50_000) }
         // (--max_iterations 1: were the lock broken, this would end at once instead of training on.)
         let (status, _, stderr) = try runCycleGAN(["train", "--continue_train", "--max_iterations", "1"] + common)
         #expect(status != 0 && stderr.contains("is being trained by another process (pid \(first.pid))"), "\(stderr)")

@@ -1,0 +1,81 @@
+import Foundation
+import Tensor
+import Testing
+@testable import Codecs
+
+/// The native reader of PyTorch checkpoint files against torch itself (fixtures by
+/// Scripts/pytorch/make_pth_fixtures.py): every tensor bit for bit, both formats, every dtype, views with
+/// strides and offsets; and every kind of bad file refused with one line naming it, without a crash.
+@Suite("PyTorch files")
+struct TorchFileTests {
+    static let expected = fixture("pth/expected.h5")
+
+    /// Every key of `group` in expected.h5, in the file's order, equals the reader's entry bit for bit.
+    func expectSameAsTorch(_ name: String, group: String? = nil) throws {
+        let file = try TorchFile(path: fixture("pth/\(name).pth"))
+        let h5 = try HDF5File(path: Self.expected, mode: .read)
+        defer { h5.close() }
+        let keys = try h5.children(of: group ?? name)
+        #expect(Set(file.entries.map(\.key)).isSuperset(of: keys), "\(name): \(file.entries.map(\.key))")
+        for key in keys {
+            let torch = try h5.read("\(group ?? name)/\(key)")
+            guard let ours = file[key] else { Issue.record("\(name) lacks \(key)"); continue }
+            #expect(ours.shape == torch.shape, "\(name)/\(key): \(ours.shape) vs \(torch.shape)")
+            #expect(ours.values.map(\.bitPattern) == torch.scalars.map(\.bitPattern), "\(name)/\(key)")
+        }
+    }
+
+    @Test("zip format, float32, with a transposed view and a slice", arguments: ["zip_f32", "legacy_f32"])
+    func float32(_ name: String) throws { try expectSameAsTorch(name) }
+
+    @Test("half, bfloat16, double and int64 become float32 as torch converts them")
+    func dtypes() throws { try expectSameAsTorch("zip_dtypes") }
+
+    @Test("legacy format, half")
+    func legacyHalf() throws { try expectSameAsTorch("legacy_f16") }
+
+    @Test("a DataParallel `module.` prefix is stripped; the file's order is kept")
+    func dataParallel() throws {
+        let file = try TorchFile(path: fixture("pth/generator.pth"))
+        #expect(file.entries.allSatisfy { !$0.key.hasPrefix("module.") })
+        #expect(file.entries.first?.key == "model.1.weight")
+        try expectSameAsTorch("generator")
+    }
+
+    @Test("bad files: one line naming the file and what is wrong", arguments: [
+        ("truncated_zip", "zip"), ("truncated_legacy", "truncated"), ("not_torch", "not a PyTorch file"),
+        ("os_system", "posix.system, which a weights file does not need: refused without running it"),
+        ("os_system_zip", "posix.system"), ("short_storage", "shorter than its tensor"),
+        ("huge_shape", "overflow"),
+    ])
+    func badFiles(_ name: String, _ words: String) throws {
+        let path = fixture("pth/\(name).pth")
+        do {
+            _ = try TorchFile(path: path)
+            Issue.record("\(name) was read")
+        } catch let error as CodecError {
+            #expect(error.description.hasPrefix(path) && error.description.contains(words)
+                    && !error.description.contains("\n"), "\(error)")
+        }
+    }
+
+    @Test("the pickle naming os.system is refused before anything runs")
+    func noCodeRuns() throws {
+        var unpickler = Unpickler(try bytes(fixture("pth/os_system.pth")))
+        #expect(throws: PickleError.self) { try unpickler.load() }
+    }
+
+    @Test("every prefix of a good file is refused cleanly, never a crash", arguments: ["zip_f32", "legacy_f32"])
+    func everyTruncation(_ name: String) throws {
+        let whole = try bytes(fixture("pth/\(name).pth"))
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        var refused = 0
+        for length in stride(from: 0, to: whole.count, by: max(1, whole.count / 97)) {
+            let path = folder.file("cut.pth")
+            try writeBytes(Array(whole[..<length]), to: path)
+            if (try? TorchFile(path: path)) == nil { refused += 1 }
+        }
+        #expect(refused > 90)
+    }
+}

@@ -1,0 +1,49 @@
+import Codecs
+import Foundation
+import Layers
+import Tensor
+import Testing
+@testable import CycleGAN
+
+/// A generator saved by PyTorch, read natively: the architecture inferred from its keys, its output equal to
+/// the reference network's (Scripts/pytorch/make_pth_fixtures.py; the fixture is shared with CodecsTests).
+@Suite("PyTorch generators")
+struct TorchWeightsTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../CodecsTests/Fixtures/pth").standardizedFileURL.path
+
+    @Test("a legacy-format generator with a DataParallel prefix and pre-0.4 InstanceNorm statistics translates as PyTorch")
+    func sameOutputAsPyTorch() throws {
+        let torch = try TorchFile(path: Self.folder + "/generator.pth")
+        let (config, inputNC, outputNC) = try TorchWeights.generatorConfig(torch)
+        #expect(config == NetworkConfig(netG: .resnet_6blocks, ngf: 4, norm: .instance) && inputNC == 3 && outputNC == 3)
+        let generator = ResnetGenerator(config, inputNC: inputNC, outputNC: outputNC)
+        try TorchWeights.load(generator, from: torch, norm: config.norm)
+        let h5 = try HDF5File(path: Self.folder + "/expected.h5", mode: .read)
+        defer { h5.close() }
+        let x = try h5.read("generator_input"), expected = try h5.read("generator_output")
+        let y = generator(Tape().constant(x)).value
+        #expect(y.shape == expected.shape)
+        let difference = (y - expected).maxAbs()
+        print("PyTorch generator fixture: max |ours − torch| = \(difference)")
+        #expect(difference < 1e-5)
+    }
+
+    @Test("translate --checkpoint X.pth end to end; a file that is not a generator is refused in one line")
+    func translateCommand() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        let (status, stdout, stderr) = try runCycleGAN(["translate", "--checkpoint", Self.folder + "/generator.pth",
+                                                        "--direction", "BtoA", "--input", root + "/data/testA",
+                                                        "--output", root + "/out"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("the PyTorch generator"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/out").sorted() == ["img_0.png", "img_1.png"])
+
+        let (bad, _, badErr) = try runCycleGAN(["translate", "--checkpoint", Self.folder + "/os_system.pth",
+                                                "--direction", "AtoB", "--input", root + "/data/testA",
+                                                "--output", root + "/bad"])
+        #expect(bad != 0 && badErr.contains("refused without running it") && badErr.split(separator: "\n").count == 1, "\(badErr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/bad"))
+    }
+}
