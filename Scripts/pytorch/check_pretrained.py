@@ -119,7 +119,8 @@ def cmd_make(out):
         if isinstance(m, torch.nn.InstanceNorm2d):
             sd[name + '.running_mean'] = torch.zeros(m.num_features)
             sd[name + '.running_var'] = torch.ones(m.num_features)
-    torch.save(sd, os.path.join(legacy, 'latest_net_G.pth'))
+    # …and were written in torch's legacy (pre-zip) format, as the official files are
+    torch.save(sd, os.path.join(legacy, 'latest_net_G.pth'), _use_new_zipfile_serialization=False)
     print('wrote %s (+%d legacy InstanceNorm keys)' % (os.path.join(legacy, 'latest_net_G.pth'), len(sd) - len(net.state_dict())))
     # A full training checkpoint of a small config.
     small = os.path.join(out, 'small')

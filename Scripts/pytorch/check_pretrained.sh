@@ -5,10 +5,12 @@
 # Scripts/pytorch/reference.py (same architecture and state-dict keys), seeded and perturbed.
 #
 # In a temporary folder:
-#   1. emulated .pth files: resnet_9blocks ngf 64 instance 3→3 (+ a copy with pre-0.4 InstanceNorm keys),
+#   1. emulated .pth files: resnet_9blocks ngf 64 instance 3→3 (+ a copy with pre-0.4 InstanceNorm keys, in
+#      torch's legacy format),
 #      and a full latest_net_{G_A,G_B,D_A,D_B}.pth set of resnet_6blocks ngf 16 batch norm;
 #      inputs: 2 JPEGs of Data/photo2painting/testA and a 251×189 PNG
-#   2. convert.py pth2h5 (--direction AtoB and BtoA for the lone generator, a folder for the set)
+#   2. convert.py pth2h5 (--direction AtoB and BtoA for the lone generator, a folder for the set); and
+#      2b. the same .pth files read natively by `cyclegan translate --checkpoint X.pth`
 #   3. cyclegan inspect and cyclegan translate (the release binary)
 #   4. the same generator in PyTorch on the same pixels (decoded by Pillow, as the reference does),
 #      compared with our PNGs in 8-bit levels (≤ 1 level allowed: float32 summation order)
@@ -76,6 +78,11 @@ run "$PY" "$CONVERT" pth2h5 legacy/latest_net_G.pth --direction AtoB -o G_legacy
   helper same-h5 G_AtoB.h5 G_legacy.h5 --what "legacy InstanceNorm keys dropped"
 run "$PY" "$CONVERT" pth2h5 small -o small.h5
 
+say "2b. the .pth files read natively: cyclegan translate --checkpoint X.pth, no converter"
+run "$BIN" translate --checkpoint pretrained/latest_net_G.pth --direction AtoB --input inputs --output out/pth_AtoB
+run "$BIN" translate --checkpoint legacy/latest_net_G.pth --direction AtoB --input inputs --output out/pth_legacy
+run "$BIN" translate --checkpoint small/latest_net_G_A.pth --direction AtoB --input inputs --output out/pth_small
+
 say "3. cyclegan inspect"
 for h5 in G_AtoB.h5 G_BtoA.h5 small.h5; do
   run "$BIN" inspect "$h5" | tee "inspect_${h5%.h5}.txt" && helper inspect "inspect_${h5%.h5}.txt" "$h5"
@@ -106,6 +113,9 @@ helper compare pretrained/latest_net_G.pth out/pre_AtoB --inputs inputs --group 
 helper compare pretrained/horse2zebra.pth out/pre_BtoA --inputs inputs --group G_B --tag "9blocks BtoA"
 helper compare small/latest_net_G_A.pth out/small_AtoB --inputs inputs --group G_A --tag "small AtoB"
 helper compare small/latest_net_G_B.pth out/small_BtoA --inputs inputs --group G_B --tag "small BtoA"
+helper compare pretrained/latest_net_G.pth out/pth_AtoB --inputs inputs --group G_A --tag "9blocks .pth read natively"
+helper compare legacy/latest_net_G.pth out/pth_legacy --inputs inputs --group G_A --tag "9blocks legacy-format .pth natively"
+helper compare small/latest_net_G_A.pth out/pth_small --inputs inputs --group G_A --tag "small batch-norm .pth natively"
 
 say "5. h52pth and back"
 run "$PY" "$CONVERT" h52pth G_AtoB.h5 -o back_AtoB --single-generator G_A &&
