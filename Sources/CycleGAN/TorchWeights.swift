@@ -39,17 +39,17 @@ public enum TorchWeights {
         return (config, inputNC, last.shape[0])
     }
 
-    /// Loads a generator from a state dict, as the reference's `load_networks` does: the running statistics
+    /// Loads a network from a state dict, as the reference's `load_networks` does: the running statistics
     /// that InstanceNorm layers of files older than PyTorch 0.4 carry are dropped (its
     /// `__patch_instance_norm_state_dict`); every other key must match, with its shape.
-    public static func load(_ generator: ResnetGenerator, from file: TorchFile, norm: NormKind) throws {
+    public static func load(_ network: Module, from file: TorchFile, norm: NormKind,
+                            architecture: String = "read off its keys") throws {
         let statistics = ["running_mean", "running_var", "num_batches_tracked"]
         let kept = file.entries.filter { entry in
             norm != .instance || !statistics.contains { entry.key.hasSuffix("." + $0) }
         }
         let byKey = Dictionary(kept.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        try Checkpoint.load(generator, storedKeys: kept.map(\.key), path: file.path,
-                            architecture: "read off its keys") { key in
+        try Checkpoint.load(network, storedKeys: kept.map(\.key), path: file.path, architecture: architecture) { key in
             let entry = byKey[key]!
             return Tensor(shape: entry.shape, values: entry.values)
         }

@@ -11,6 +11,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var dataroot = ""
     public var seed: UInt64 = 0
     public var continueTrain = false
+    /// Weights a new run starts from (`InitialWeights`); nil: fresh from the seed.
+    public var initFrom: String?
+    /// The SHA-256 of `initFrom` (of each file, for a folder), recorded when the run starts.
+    public var initFromSHA256: String?
     // What is trained, and how
     public var network = NetworkConfig()
     public var initialization = WeightInit()
@@ -34,6 +38,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// The run's own keys; the composed options encode theirs into the same object.
     enum CodingKeys: String, CodingKey {
         case name, runsDir = "runs_dir", dataroot, seed, continueTrain = "continue_train", batchSize = "batch_size"
+        case initFrom = "init_from", initFromSHA256 = "init_from_sha256"
         case printFreq = "print_freq", displayFreq = "display_freq", saveLatestFreq = "save_latest_freq"
         case saveLatestMinutes = "save_latest_minutes", saveEpochFreq = "save_epoch_freq", maxIterations = "max_iterations", version
     }
@@ -47,6 +52,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         dataroot = try c.decode(String.self, forKey: .dataroot)
         seed = try c.decode(UInt64.self, forKey: .seed)
         continueTrain = try c.decode(Bool.self, forKey: .continueTrain)
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
+        initFromSHA256 = try c.decodeIfPresent(String.self, forKey: .initFromSHA256)
         network = try NetworkConfig(from: decoder)
         initialization = try WeightInit(from: decoder)
         method = try MethodOptions(from: decoder)
@@ -69,6 +76,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try c.encode(dataroot, forKey: .dataroot)
         try c.encode(seed, forKey: .seed)
         try c.encode(continueTrain, forKey: .continueTrain)
+        try c.encodeIfPresent(initFrom, forKey: .initFrom)
+        try c.encodeIfPresent(initFromSHA256, forKey: .initFromSHA256)
         try network.encode(to: encoder)
         try initialization.encode(to: encoder)
         try method.encode(to: encoder)

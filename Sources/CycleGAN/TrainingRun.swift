@@ -25,11 +25,12 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> TrainingState {
         let dataset = try checkInputs()
+        let (model, recorded) = try buildModel()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let lock = try RunLock(folder: folder)   // the folder is this process's alone until it returns
         defer { withExtendedLifetime(lock) {} }
-        let (trainer, start) = try startOrResume()
-        let output = try prepareFolder(trainer, resumingAfter: start.iteration)
+        let (trainer, start) = try startOrResume(model)
+        let output = try prepareFolder(trainer, recording: recorded, resumingAfter: start.iteration)
         return try train(trainer, on: dataset, from: start, writing: output)
     }
 
@@ -57,12 +58,38 @@ public final class TrainingRun {
         return dataset
     }
 
-    /// 2. Networks, optimizers and pools: new from the seed, or restored with where training stood.
-    private func startOrResume() throws -> (Trainer, TrainingState) {
-        let c = config
+    /// 2. The networks, fresh from the seed, then those `--init_from` holds (read before anything is written,
+    /// so that a mismatch leaves no folder). Returns the configuration to record: with the source's SHA-256,
+    /// or on a resumed run the source the run started from.
+    private func buildModel() throws -> (CycleGANModel, TrainConfig) {
+        var c = config
         var rng = SeededGenerator(seed: c.seed)
         let model = CycleGANModel(c.network)
         model.initialize(c.initialization, using: &rng)
+        if c.continueTrain {   // the checkpoint supersedes --init_from; keep what the run started from
+            (c.initFrom, c.initFromSHA256) = recordedInitialWeights()
+        } else if let source = c.initFrom {
+            let loaded = try InitialWeights.load(into: model, from: source)
+            let files = Array(Set(loaded.map(\.file))).sorted()
+            c.initFromSHA256 = try files.count == 1 ? SHA256.hex(ofFile: files[0])
+                : files.map { "\(($0 as NSString).lastPathComponent):\(try SHA256.hex(ofFile: $0))" }.joined(separator: " ")
+            log("Starting \(loaded.map(\.network.rawValue).joined(separator: ", ")) from \(source) (sha256 \(c.initFromSHA256!)); "
+                + "the other networks, the optimizers and the schedule start fresh")
+        }
+        return (model, c)
+    }
+
+    /// `init_from` and its SHA-256 as the run's config.json recorded them when it started.
+    private func recordedInitialWeights() -> (String?, String?) {
+        let path = (folder as NSString).appendingPathComponent(RunLayout.config)
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (nil, nil) }
+        return (json["init_from"] as? String, json["init_from_sha256"] as? String)
+    }
+
+    /// 3. Optimizers and pools: new from the seed, or restored with where training stood.
+    private func startOrResume(_ model: CycleGANModel) throws -> (Trainer, TrainingState) {
+        let c = config
         let trainer = Trainer(model: model, options: c.method, rng: SeededGenerator(seed: mix(c.seed, poolSeedSalt)))
         var state = TrainingState(iteration: 0, epoch: c.schedule.epochCount, epochIteration: 0,
                                   learningRate: c.learningRate(epoch: c.schedule.epochCount))
@@ -81,20 +108,20 @@ public final class TrainingRun {
         let save: (_ path: String, _ state: TrainingState) throws -> Void
     }
 
-    /// 3. The run folder's contents: config.json, the CSV (rows logged after `iteration` dropped: a resumed run
-    /// logs them again).
-    private func prepareFolder(_ trainer: Trainer, resumingAfter iteration: Int) throws -> Output {
+    /// 4. The run folder's contents: config.json (`recorded`), the CSV (rows logged after `iteration` dropped:
+    /// a resumed run logs them again).
+    private func prepareFolder(_ trainer: Trainer, recording recorded: TrainConfig, resumingAfter iteration: Int) throws -> Output {
         let fm = FileManager.default
         for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try AtomicFile.write(try jsonText(config, pretty: true), to: (folder as NSString).appendingPathComponent(RunLayout.config))
+        try AtomicFile.write(try jsonText(recorded, pretty: true), to: (folder as NSString).appendingPathComponent(RunLayout.config))
         let csv = try LossLogAppender(path: csvPath, header: LossColumns.header, keepingRowsThrough: iteration)
-        let options = try Checkpoint.jsonString(config)
+        let options = try Checkpoint.jsonString(recorded)
         return Output(csv: csv) { path, state in
             try Checkpoint.save(trainer.model, trainer: trainer, state: state, options: options, to: path)
         }
     }
 
-    /// 4. The loop: one iteration, then whatever is due (a CSV row, a sample grid, the end of an epoch, a save,
+    /// 5. The loop: one iteration, then whatever is due (a CSV row, a sample grid, the end of an epoch, a save,
     /// a stop signal).
     private func train(_ trainer: Trainer, on dataset: UnalignedDataset, from start: TrainingState,
                        writing output: Output) throws -> TrainingState {

@@ -34,6 +34,10 @@ struct Train: ParsableCommand {
     var seed = defaults.seed
     @Flag(name: .customLong("continue_train"), help: "Resume the run from its checkpoints/latest.h5.")
     var continueTrain = defaults.continueTrain
+    @Option(name: .customLong("init_from"),
+            help: ArgumentHelp("Fine-tune: start from these weights instead of fresh ones. A checkpoint (.h5: every network it holds), a generator saved by PyTorch (.pth, e.g. a pretrained horse2zebra.pth: becomes G_A) or a folder of the reference's latest_net_G_A.pth, …G_B, …D_A, …D_B files. Networks it lacks start fresh; optimizers, epochs and schedule start anew; config.json records the file and its SHA-256.",
+                               valueName: "path"))
+    var initFrom: String?
 
     @OptionGroup(title: "Networks") var network: NetworkArguments
     @OptionGroup(title: "Compute") var compute: ComputeArguments
@@ -61,6 +65,7 @@ struct Train: ParsableCommand {
     var config: TrainConfig {
         var c = TrainConfig()
         c.name = name; c.runsDir = runsDir; c.dataroot = dataroot; c.seed = seed; c.continueTrain = continueTrain
+        c.initFrom = initFrom
         c.network = network.value
         c.initialization = initialization.value
         c.method = method.value

@@ -24,7 +24,7 @@ struct CommandLineDefaultsTests {
     @Test("every flag reaches the configuration (none parsed and dropped)")
     func everyFlagReachesTheConfig() throws {
         let parsed = try Train.parse([
-            "--dataroot", "d", "--name", "n", "--runs_dir", "r", "--seed", "3", "--continue_train",
+            "--dataroot", "d", "--name", "n", "--runs_dir", "r", "--seed", "3", "--continue_train", "--init_from", "w.pth",
             "--netG", "resnet_6blocks", "--ngf", "8", "--netD", "n_layers", "--ndf", "9", "--n_layers_D", "2",
             "--norm", "batch", "--input_nc", "1", "--output_nc", "1",
             "--init_type", "xavier", "--init_gain", "0.5",
@@ -37,7 +37,7 @@ struct CommandLineDefaultsTests {
             "--save_epoch_freq", "9", "--max_iterations", "10",
         ])
         var e = TrainConfig()
-        e.dataroot = "d"; e.name = "n"; e.runsDir = "r"; e.seed = 3; e.continueTrain = true
+        e.dataroot = "d"; e.name = "n"; e.runsDir = "r"; e.seed = 3; e.continueTrain = true; e.initFrom = "w.pth"
         e.network = NetworkConfig(netG: .resnet_6blocks, ngf: 8, netD: .n_layers, ndf: 9, nLayersD: 2, norm: .batch,
                                   inputNC: 1, outputNC: 1)
         e.initialization = WeightInit(type: .xavier, gain: 0.5)
