@@ -35,7 +35,7 @@ public struct TorchFile {
         let bytes = [UInt8](data)
         do {
             if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-                entries = try Self.readZip(path)
+                entries = try Self.readZip(path, fileSize: bytes.count)
             } else if bytes.starts(with: [0x80]) {
                 entries = try Self.readLegacy(bytes)
             } else {
@@ -49,7 +49,7 @@ public struct TorchFile {
 
     // MARK: - Formats
 
-    private static func readZip(_ path: String) throws -> [Entry] {
+    private static func readZip(_ path: String, fileSize: Int) throws -> [Entry] {
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw PickleError(message: "is a damaged zip archive (\(error)): save it again with torch.save")
@@ -59,13 +59,26 @@ public struct TorchFile {
         }
         let root = String(pickle.path.dropLast("data.pkl".count))
         func record(_ name: String) throws -> [UInt8] {
-            guard let entry = archive[root + name] else {
+            guard let entry = archive[root + name], entry.type == .file else {
                 throw PickleError(message: "lacks the record \(root + name) that its data.pkl points at (truncated or damaged)")
             }
+            // Sizes come from the central directory, which corrupt data can make anything: a record cannot be
+            // larger than the file (stored, as torch.save writes) or than deflate's 1032:1 (compressed).
+            let declared = entry.uncompressedSize
+            guard declared <= UInt64(fileSize) * 1032, entry.compressedSize <= UInt64(fileSize) else {
+                throw PickleError(message: "has a record \(root + name) of \(declared) bytes in a file of \(fileSize): corrupt")
+            }
             var out = [UInt8]()
-            out.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(Int.max))))
+            out.reserveCapacity(Int(min(declared, UInt64(fileSize))))
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { out.append(contentsOf: $0) }
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard UInt64(out.count + chunk.count) <= declared else {
+                        throw PickleError(message: "has a record \(root + name) longer than its directory says: corrupt")
+                    }
+                    out.append(contentsOf: chunk)
+                }
+            } catch let error as PickleError {
+                throw error
             } catch {
                 throw PickleError(message: "has a damaged record \(root + name) (\(error)): truncated or corrupted")
             }

@@ -4,7 +4,8 @@ import Tensor
 import Testing
 @testable import CycleGAN
 
-/// Seeded mutation fuzzing of the untrusted-file readers: image decoders (PNG, JPEG) and checkpoints.
+/// Seeded mutation fuzzing of the untrusted-file readers: image decoders (PNG, JPEG), checkpoints and
+/// PyTorch files.
 /// Each case mutates a valid file (flipped bytes, overwritten runs, truncation, inserted bytes), writes it
 /// and reads it: an image must decode or throw a CodecError naming it; a checkpoint must be refused (it is
 /// sealed: any change is caught before HDF5 parses it). A crash or hang fails the whole run.
@@ -88,5 +89,28 @@ struct FuzzTests {
             }
         }
         print("fuzz checkpoints (seed \(Self.seed)): \(Self.cases) cases: \(refused) refused, \(unchanged) left the contents intact")
+    }
+
+    @Test("mutated PyTorch files are read or refused with a CodecError naming the file")
+    func pytorchFiles() throws {
+        let fixtures = Self.sourceRoot + "/Tests/CodecsTests/Fixtures/pth"
+        let corpus = ["zip_f32.pth", "zip_dtypes.pth", "legacy_f32.pth", "legacy_f16.pth"].map { fixtures + "/" + $0 }
+        let folder = temporaryFolder()
+        var rng = SeededGenerator(seed: Self.seed)
+        var (read, refused) = (0, 0)
+        for i in 0..<Self.cases {
+            let path = folder + "/case\(i).pth"
+            try Self.mutate(try Data(contentsOf: URL(fileURLWithPath: corpus[i % corpus.count])), &rng)
+                .write(to: URL(fileURLWithPath: path))
+            do {
+                let file = try TorchFile(path: path)
+                #expect(file.entries.allSatisfy { $0.values.count == $0.shape.reduce(1, *) })
+                read += 1
+            } catch let error as CodecError {
+                #expect(error.path == path)
+                refused += 1
+            }
+        }
+        print("fuzz PyTorch files (seed \(Self.seed)): \(Self.cases) cases: \(refused) refused, \(read) read")
     }
 }
