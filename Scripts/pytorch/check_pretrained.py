@@ -322,7 +322,7 @@ def cmd_roundtrip(orig, back, group):
 
 def cmd_same_h5(a, b, what):
     with h5py.File(a, 'r') as fa, h5py.File(b, 'r') as fb:
-        same = (fa.attrs['config'] == fb.attrs['config'] and set(fa) == set(fb)
+        same = (json.loads(fa.attrs['config']) == json.loads(fb.attrs['config']) and set(fa) == set(fb)
                 and all(set(fa[n]) == set(fb[n]) and all(np.array_equal(fa[n][k][()], fb[n][k][()]) for k in fa[n])
                         for n in fa))
     record(what, '%s and %s hold the same tensors and config' % (os.path.basename(a), os.path.basename(b)), ok=same)

@@ -10,7 +10,8 @@
 #      and a full latest_net_{G_A,G_B,D_A,D_B}.pth set of resnet_6blocks ngf 16 batch norm;
 #      inputs: 2 JPEGs of Data/photo2painting/testA and a 251×189 PNG
 #   2. convert.py pth2h5 (--direction AtoB and BtoA for the lone generator, a folder for the set); and
-#      2b. the same .pth files read natively by `cyclegan translate --checkpoint X.pth`
+#      2b. the same .pth files read natively by `cyclegan translate --checkpoint X.pth`; 2c. `cyclegan import`
+#      writes the same checkpoints as convert.py
 #   3. cyclegan inspect and cyclegan translate (the release binary)
 #   4. the same generator in PyTorch on the same pixels (decoded by Pillow, as the reference does),
 #      compared with our PNGs in 8-bit levels (≤ 1 level allowed: float32 summation order)
@@ -82,6 +83,11 @@ say "2b. the .pth files read natively: cyclegan translate --checkpoint X.pth, no
 run "$BIN" translate --checkpoint pretrained/latest_net_G.pth --direction AtoB --input inputs --output out/pth_AtoB
 run "$BIN" translate --checkpoint legacy/latest_net_G.pth --direction AtoB --input inputs --output out/pth_legacy
 run "$BIN" translate --checkpoint small/latest_net_G_A.pth --direction AtoB --input inputs --output out/pth_small
+
+say "2c. cyclegan import: the same checkpoints as convert.py pth2h5, natively"
+run "$BIN" import pretrained/latest_net_G.pth --output native_AtoB.h5 && helper same-h5 G_AtoB.h5 native_AtoB.h5 --what "import generator"
+run "$BIN" import legacy/latest_net_G.pth --output native_legacy.h5 && helper same-h5 G_AtoB.h5 native_legacy.h5 --what "import legacy format, pre-0.4 keys"
+run "$BIN" import small --output native_small.h5 && helper same-h5 small.h5 native_small.h5 --what "import a reference folder"
 
 say "3. cyclegan inspect"
 for h5 in G_AtoB.h5 G_BtoA.h5 small.h5; do

@@ -34,8 +34,9 @@ public enum Checkpoint {
 
     /// Writes the networks (and, with a trainer, the training state) through `AtomicFile`: a crash never
     /// leaves a broken checkpoint where a good one was.
+    /// `only`: the networks to write (default all four), e.g. the generators a PyTorch folder held.
     public static func save(_ model: CycleGANModel, trainer: Trainer? = nil, state: TrainingState? = nil,
-                            options: String? = nil, to path: String) throws {
+                            options: String? = nil, only: [Network]? = nil, to path: String) throws {
         do {
             try AtomicFile.write(path) { temporary in
                 let file = try HDF5File(path: temporary, mode: .create, reservingHeader: true)
@@ -43,7 +44,7 @@ public enum Checkpoint {
                 try file.setAttribute("format_version", int: formatVersion)
                 try file.setAttribute("config", string: try jsonString(model.config))
                 if let options { try file.setAttribute("options", string: options) }
-                for (name, net) in model.networks {
+                for (name, net) in model.networks where only?.contains(where: { $0.rawValue == name }) ?? true {
                     for (key, p) in net.stateEntries() { try file.write(p.value, at: "\(name)/\(key)") }
                 }
                 if let trainer, let state { try writeTrainingState(trainer, state, to: file) }

@@ -1,5 +1,7 @@
 import Codecs
+import Foundation
 import Layers
+import RunLayout
 import Tensor
 
 /// A generator saved by PyTorch (the reference's `latest_net_G_A.pth`, a pretrained `horse2zebra.pth`): its
@@ -37,6 +39,62 @@ public enum TorchWeights {
         let norm: NormKind = file["model.1.bias"] != nil ? .instance : file["model.2.weight"] != nil ? .batch : .none
         let config = NetworkConfig(netG: netG, ngf: ngf, norm: norm, inputNC: inputNC, outputNC: last.shape[0])
         return (config, inputNC, last.shape[0])
+    }
+
+    /// The discriminator a state dict holds (NLayerDiscriminator): ndf and input channels from model.0.weight
+    /// [ndf, input_nc, 4, 4]; n_layers from its convolutions (n + 2 of them); `basic` when n is 3.
+    public static func discriminatorConfig(_ file: TorchFile) throws -> (ndf: Int, inputNC: Int, netD: DiscriminatorKind, layers: Int) {
+        guard let first = file["model.0.weight"], first.shape.count == 4, first.shape[2] == 4 else {
+            throw CheckpointError(.architectureMismatch, path: file.path, "is not a PatchGAN discriminator of the reference "
+                                  + "(no model.0.weight [ndf, input_nc, 4, 4])")
+        }
+        let convs = file.entries.filter { $0.key.hasSuffix(".weight") && $0.shape.count == 4 }.count
+        let layers = convs - 2
+        guard layers >= 1 else {
+            throw CheckpointError(.architectureMismatch, path: file.path, "has a discriminator of \(convs) convolutions: too few")
+        }
+        return (first.shape[0], first.shape[1], layers == 3 ? .basic : .n_layers, layers)
+    }
+
+    /// Our checkpoint's networks from PyTorch files: a folder of the reference's `*net_G_A.pth`, … (each one
+    /// present; `latest_` preferred), or one generator file, which becomes G_A (or G_B with `direction` BtoA).
+    /// Returns the model (architecture read off the files) and the networks loaded.
+    public static func importModel(from path: String, direction: Direction = .AtoB) throws -> (CycleGANModel, [Network]) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw OptionsError("\(path) does not exist: give a .pth file or a folder of latest_net_G_A.pth, … files")
+        }
+        var files: [Network: TorchFile] = [:]
+        if isFolder.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            for network in Network.allCases {
+                let matching = names.filter { $0.hasSuffix("net_\(network.rawValue).pth") }.sorted()
+                if let name = matching.first(where: { $0.hasPrefix("latest_") }) ?? matching.last {
+                    files[network] = try TorchFile(path: path + "/" + name)
+                }
+            }
+            if files.isEmpty {
+                throw OptionsError("\(path) holds no *net_G_A.pth, *net_G_B.pth, *net_D_A.pth or *net_D_B.pth")
+            }
+        } else {
+            files[direction.generator] = try TorchFile(path: path)
+        }
+        guard let generator = files[.G_A] ?? files[.G_B] else {
+            throw OptionsError("\(path) holds discriminators only: a checkpoint needs a generator to say its architecture")
+        }
+        var (config, inputNC, outputNC) = try generatorConfig(generator)
+        if files[.G_A] == nil { (inputNC, outputNC) = (outputNC, inputNC) }   // G_B maps B → A
+        config.inputNC = inputNC; config.outputNC = outputNC
+        if let d = files[.D_A] ?? files[.D_B] {
+            let found = try discriminatorConfig(d)
+            (config.ndf, config.netD, config.nLayersD) = (found.ndf, found.netD, found.netD == .basic ? 3 : found.layers)
+        }
+        let model = CycleGANModel(config)
+        let modules = Dictionary(uniqueKeysWithValues: model.networks.map { ($0.name, $0.module) })
+        for (network, file) in files {
+            try load(modules[network.rawValue]!, from: file, norm: config.norm, architecture: "its generator's keys describe")
+        }
+        return (model, Network.allCases.filter { files[$0] != nil })
     }
 
     /// Loads a network from a state dict, as the reference's `load_networks` does: the running statistics

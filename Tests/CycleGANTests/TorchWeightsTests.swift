@@ -46,4 +46,25 @@ struct TorchWeightsTests {
         #expect(bad != 0 && badErr.contains("refused without running it") && badErr.split(separator: "\n").count == 1, "\(badErr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/bad"))
     }
+
+    @Test("import: a generator file becomes G_A (G_B with --direction BtoA) of a checkpoint that translates as the .pth")
+    func importCommand() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        let (status, stdout, stderr) = try runCycleGAN(["import", Self.folder + "/generator.pth", "--direction", "BtoA",
+                                                        "--output", root + "/g.h5"])
+        #expect(status == 0 && stdout.contains("G_B from"), "\(stderr)")
+        let file = try HDF5File(path: root + "/g.h5", mode: .read)
+        #expect(try Checkpoint.networkNames(in: file) == ["G_B"])
+        file.close()
+        let image = root + "/data/testA/img_0.png"
+        let fromH5 = try Translator(checkpoint: root + "/g.h5", direction: .BtoA).translate(try ImageFile.read(image, channels: 3))
+        let fromPth = try Translator(checkpoint: Self.folder + "/generator.pth", direction: .BtoA)
+            .translate(try ImageFile.read(image, channels: 3))
+        #expect(fromH5.scalars == fromPth.scalars)
+
+        let (bad, _, badErr) = try runCycleGAN(["import", root + "/missing.pth", "--output", root + "/x.h5"])
+        #expect(bad != 0 && badErr.contains("missing.pth does not exist") && badErr.split(separator: "\n").count == 1, "\(badErr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/x.h5"))
+    }
 }
