@@ -15,7 +15,8 @@
 #   3. cyclegan inspect and cyclegan translate (the release binary)
 #   4. the same generator in PyTorch on the same pixels (decoded by Pillow, as the reference does),
 #      compared with our PNGs in 8-bit levels (≤ 1 level allowed: float32 summation order)
-#   5. convert.py h52pth back: strict load into the reference net, bit-identical to the original .pth
+#   5. convert.py h52pth back: strict load into the reference net, bit-identical to the original .pth; and
+#      5b. the same with `cyclegan export` (torch.load of our own zip writer)
 #   and translate --direction BtoA on the AtoB-only file must fail with a clear message.
 # Prints a summary table and exits 1 if any check fails.
 #
@@ -130,6 +131,12 @@ run "$PY" "$CONVERT" h52pth G_BtoA.h5 -o back_BtoA --single-generator G_B &&
   helper roundtrip pretrained/horse2zebra.pth back_BtoA/latest_net_G.pth --group G_B
 run "$PY" "$CONVERT" h52pth small.h5 -o back_small &&
   for n in G_A G_B D_A D_B; do helper roundtrip "small/latest_net_$n.pth" "back_small/latest_net_$n.pth" --group "$n"; done
+
+say "5b. cyclegan export: the same round trip, natively"
+run "$BIN" export G_AtoB.h5 --output nback_AtoB --single_generator G_A &&
+  helper roundtrip pretrained/latest_net_G.pth nback_AtoB/latest_net_G.pth --group G_A
+run "$BIN" export small.h5 --output nback_small &&
+  for n in G_A G_B D_A D_B; do helper roundtrip "small/latest_net_$n.pth" "nback_small/latest_net_$n.pth" --group "$n"; done
 
 if [[ "${CHECK_TIMING:-1}" != 0 ]]; then
   say "timing: one 256×256 image, resnet_9blocks ngf 64"

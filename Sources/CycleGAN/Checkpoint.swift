@@ -145,12 +145,13 @@ public enum Checkpoint {
         }
     }
 
-    /// A model built from the file's config with all four networks loaded.
-    public static func loadModel(from path: String) throws -> CycleGANModel {
+    /// A model built from the file's config with all four networks loaded (`only`: those alone).
+    public static func loadModel(from path: String, only: [Network]? = nil) throws -> CycleGANModel {
         let file = try HDF5File(path: path, mode: .read)
         defer { file.close() }
         let model = CycleGANModel(try config(of: file))
-        for (name, net) in model.networks { try load(net, from: file, group: name) }
+        let wanted = only?.map(\.rawValue) ?? Network.allCases.map(\.rawValue)
+        for (name, net) in model.networks where wanted.contains(name) { try load(net, from: file, group: name) }
         return model
     }
 

@@ -97,6 +97,35 @@ public enum TorchWeights {
         return (model, Network.allCases.filter { files[$0] != nil })
     }
 
+    /// Writes the networks of our checkpoint at `path` as the reference's files in `folder`:
+    /// `<prefix>_net_G_A.pth`, … for each network it holds, or with `single` that generator alone as
+    /// `<prefix>_net_G.pth` (what the reference's test model loads). Returns the files written.
+    public static func export(checkpoint path: String, to folder: String, prefix: String = "latest",
+                              single: Network? = nil) throws -> [String] {
+        let file = try HDF5File(path: path, mode: .read)
+        let present = try Checkpoint.networkNames(in: file).compactMap(Network.init(rawValue:))
+        file.close()
+        if let single, !present.contains(single) {
+            throw CheckpointError(.missingNetwork, path: path, "holds no \(single.rawValue) to export (it holds "
+                                  + "\(present.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let model = try Checkpoint.loadModel(from: path, only: single.map { [$0] } ?? present)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let modules = Dictionary(uniqueKeysWithValues: model.networks.map { ($0.name, $0.module) })
+        var written: [String] = []
+        for network in single.map({ [$0] }) ?? present {
+            let name = single == nil ? "\(prefix)_net_\(network.rawValue).pth" : "\(prefix)_net_G.pth"
+            let tensors = modules[network.rawValue]!.stateDict().map { key, p in
+                TorchFileWriter.Tensor(key: key, shape: p.value.shape, values: p.value.scalars,
+                                       dtype: key.hasSuffix("num_batches_tracked") ? .int64 : .float32)
+            }
+            let out = (folder as NSString).appendingPathComponent(name)
+            try TorchFileWriter.write(tensors, to: out)
+            written.append(out)
+        }
+        return written
+    }
+
     /// Loads a network from a state dict, as the reference's `load_networks` does: the running statistics
     /// that InstanceNorm layers of files older than PyTorch 0.4 carry are dropped (its
     /// `__patch_instance_norm_state_dict`); every other key must match, with its shape.

@@ -30,6 +30,13 @@ extension Module {
             + children.flatMap { $0.module.buffers(prefix: key(prefix, $0.name)) }
     }
 
+    /// Everything a state dict holds, in PyTorch's `state_dict()` order: each module's own parameters and
+    /// buffers, then its children's.
+    public func stateDict(prefix: String = "") -> [(key: String, parameter: Parameter)] {
+        (ownParameters + ownBuffers).map { (key(prefix, $0.name), $0.parameter) }
+            + children.flatMap { $0.module.stateDict(prefix: key(prefix, $0.name)) }
+    }
+
     /// Parameters then buffers: everything a state dict holds.
     public func stateEntries() -> [(key: String, parameter: Parameter)] {
         parameters(prefix: "") + buffers(prefix: "")

@@ -67,4 +67,28 @@ struct TorchWeightsTests {
         #expect(bad != 0 && badErr.contains("missing.pth does not exist") && badErr.split(separator: "\n").count == 1, "\(badErr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/x.h5"))
     }
+
+    @Test("export: a run's checkpoint as the reference's .pth files, read back key for key, bit for bit; same bytes twice")
+    func exportCommand() throws {
+        let root = temporaryFolder()
+        let checkpoint = try tinyCheckpoint(in: root, iterations: 1)
+        let (status, stdout, stderr) = try runCycleGAN(["export", checkpoint, "--output", root + "/pth"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.split(separator: "\n").map { ($0 as NSString).lastPathComponent }
+                == ["latest_net_G_A.pth", "latest_net_G_B.pth", "latest_net_D_A.pth", "latest_net_D_B.pth"])
+        let model = try Checkpoint.loadModel(from: checkpoint)
+        for (name, network) in model.networks {
+            let file = try TorchFile(path: root + "/pth/latest_net_\(name).pth")
+            let expected = network.stateDict()
+            #expect(file.entries.map(\.key) == expected.map(\.key), "\(name): PyTorch's state_dict order")
+            for (entry, (_, p)) in zip(file.entries, expected) {
+                #expect(entry.shape == p.value.shape && entry.values == p.value.scalars, "\(name)/\(entry.key)")
+            }
+        }
+        let (again, _, _) = try runCycleGAN(["export", checkpoint, "--output", root + "/again", "--single_generator", "G_B"])
+        #expect(again == 0)
+        _ = try TorchWeights.export(checkpoint: checkpoint, to: root + "/twice", single: .G_B)
+        #expect(FileManager.default.contents(atPath: root + "/again/latest_net_G.pth")
+                == FileManager.default.contents(atPath: root + "/twice/latest_net_G.pth"))
+    }
 }
