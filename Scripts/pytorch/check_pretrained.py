@@ -264,6 +264,41 @@ def cmd_compare(pth, ours_dir, inputs, group, tag, controls=False, max_allowed=1
     return 0 if ok else 1
 
 
+def cmd_onnx(model, pth, ours_dir, inputs, group, tag):
+    """Our ONNX export run by onnxruntime: its [-1, 1] outputs against PyTorch's on the same pixels (within
+    1e-4), and its 8-bit levels against our `translate` PNGs (within 1 level); onnx.checker with shape inference."""
+    try:
+        import onnx
+        import onnxruntime
+    except ImportError:
+        return record('%s onnxruntime' % tag, 'onnx or onnxruntime missing: run Scripts/pytorch/setup_venv.sh', ok=False)
+    ok = True
+    try:
+        onnx.checker.check_model(onnx.load(model), full_check=True)
+        record('%s checker' % tag, '%s passes onnx.checker (full_check: shapes inferred)' % os.path.basename(model))
+    except Exception as e:  # noqa: BLE001 - any checker failure is the finding
+        ok &= record('%s checker' % tag, 'onnx.checker: %s' % e, ok=False)
+    session = onnxruntime.InferenceSession(model, providers=['CPUExecutionProvider'])
+    net, config = load_generator(pth, group)
+    net.train(config['norm'] == 'batch')
+    for f in sorted(f for f in os.listdir(inputs) if f.lower().endswith(('.png', '.jpg', '.jpeg'))):
+        rgb = pil_rgb(os.path.join(inputs, f))
+        h, w = rgb.shape[:2]
+        x = pad_edges(rgb).astype(np.float32) / np.float32(255)
+        x = x.transpose(2, 0, 1)[None].copy() * 2 - 1
+        y_onnx = session.run(None, {'input': x})[0][0, :, :h, :w]
+        with torch.no_grad():
+            y_torch = net(torch.from_numpy(x))[0, :, :h, :w].numpy()
+        diff = float(np.abs(y_onnx - y_torch).max())
+        v = np.clip((y_onnx + np.float32(1)) / np.float32(2), 0, 1)
+        levels = np.floor((v * np.float32(255)).astype(np.float64) + 0.5).astype(np.int64)
+        got = pil_rgb(os.path.join(ours_dir, os.path.splitext(f)[0] + '.png')).transpose(2, 0, 1).astype(np.int64)
+        d = np.abs(got - levels)
+        ok &= record('%s %s' % (tag, f), '%d×%d: onnxruntime vs PyTorch max |Δ| %.2e on [-1, 1]; vs our PNG max %d level(s)'
+                     % (w, h, diff, d.max()), int(d.max()), '%.2e' % diff, diff <= 1e-4 and d.max() <= 1)
+    return 0 if ok else 1
+
+
 # MARK: - inspect, round trip, same-h5
 
 def cmd_inspect(log, h5):
@@ -379,6 +414,13 @@ def main(argv=None):
     p.add_argument('--group', choices=['G_A', 'G_B'], default='G_A')
     p.add_argument('--tag', required=True)
     p.add_argument('--controls', action='store_true', help='also run the negative controls')
+    p = sub.add_parser('onnx')
+    p.add_argument('model')
+    p.add_argument('pth')
+    p.add_argument('ours')
+    p.add_argument('--inputs', required=True)
+    p.add_argument('--group', choices=['G_A', 'G_B'], default='G_A')
+    p.add_argument('--tag', required=True)
     p = sub.add_parser('inspect')
     p.add_argument('log')
     p.add_argument('h5')
@@ -405,6 +447,8 @@ def main(argv=None):
         return cmd_decode(a.dir)
     if a.cmd == 'compare':
         return cmd_compare(a.pth, a.ours, a.inputs, a.group, a.tag, a.controls)
+    if a.cmd == 'onnx':
+        return cmd_onnx(a.model, a.pth, a.ours, a.inputs, a.group, a.tag)
     if a.cmd == 'inspect':
         return cmd_inspect(a.log, a.h5)
     if a.cmd == 'roundtrip':

@@ -17,6 +17,8 @@
 #      compared with our PNGs in 8-bit levels (≤ 1 level allowed: float32 summation order)
 #   5. convert.py h52pth back: strict load into the reference net, bit-identical to the original .pth; and
 #      5b. the same with `cyclegan export` (torch.load of our own zip writer)
+#   6. cyclegan export --onnx: onnx.checker, and onnxruntime's outputs against PyTorch's (≤ 1e-4) and our PNGs
+#      (≤ 1 level)
 #   and translate --direction BtoA on the AtoB-only file must fail with a clear message.
 # Prints a summary table and exits 1 if any check fails.
 #
@@ -137,6 +139,12 @@ run "$BIN" export G_AtoB.h5 --output nback_AtoB --single_generator G_A &&
   helper roundtrip pretrained/latest_net_G.pth nback_AtoB/latest_net_G.pth --group G_A
 run "$BIN" export small.h5 --output nback_small &&
   for n in G_A G_B D_A D_B; do helper roundtrip "small/latest_net_$n.pth" "nback_small/latest_net_$n.pth" --group "$n"; done
+
+say "6. cyclegan export --onnx, run by onnxruntime"
+run "$BIN" export G_AtoB.h5 --output onnx_AtoB --onnx --single_generator G_A &&
+  helper onnx onnx_AtoB/latest_net_G.onnx pretrained/latest_net_G.pth out/pre_AtoB --inputs inputs --group G_A --tag "ONNX 9blocks"
+run "$BIN" export small.h5 --output onnx_small --onnx &&
+  helper onnx onnx_small/latest_net_G_B.onnx small/latest_net_G_B.pth out/small_BtoA --inputs inputs --group G_B --tag "ONNX small batch-norm G_B"
 
 if [[ "${CHECK_TIMING:-1}" != 0 ]]; then
   say "timing: one 256×256 image, resnet_9blocks ngf 64"

@@ -20,7 +20,7 @@ fi
 start=$(date +%s)
 # Only plain PyPI is reachable: the default Linux torch wheel may pull CUDA
 # runtime wheels as dependencies. They are large but harmless on a CPU machine.
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check torch h5py numpy pillow
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check torch h5py numpy pillow onnx onnxruntime
 end=$(date +%s)
-"$VENV/bin/python" -c 'import torch, h5py, numpy, PIL; print("torch", torch.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__, "Pillow", PIL.__version__)'
+"$VENV/bin/python" -c 'import torch, h5py, numpy, PIL, onnxruntime; print("torch", torch.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__, "Pillow", PIL.__version__, "onnxruntime", onnxruntime.__version__)'
 echo "setup_venv: install took $((end - start)) s; venv size $(du -sh "$VENV" | cut -f1)"

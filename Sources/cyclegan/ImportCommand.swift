@@ -7,9 +7,9 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a checkpoint of ours from PyTorch files (no Python needed).",
         discussion: """
-        SRC is a folder of the reference's files (latest_net_G_A.pth, …G_B, …D_A, …D_B: each one present) or \\
-        one generator file (a pretrained horse2zebra.pth), which becomes G_A, or G_B with --direction BtoA. The \\
-        architecture is read off the files' keys and shapes. The checkpoint holds the networks the files held \\
+        SRC is a folder of the reference's files (latest_net_G_A.pth, …G_B, …D_A, …D_B: each one present) or \
+        one generator file (a pretrained horse2zebra.pth), which becomes G_A, or G_B with --direction BtoA. The \
+        architecture is read off the files' keys and shapes. The checkpoint holds the networks the files held \
         (weights only: no optimizer state), for `translate`, `inspect` or `train --init_from`.
 
         Example:
