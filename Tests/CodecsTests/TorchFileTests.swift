@@ -78,4 +78,14 @@ struct TorchFileTests {
         }
         #expect(refused > 90)
     }
+
+    @Test("Python 2 pickles: BINSTRING and SHORT_BINSTRING keys read as text (the official files' era)")
+    func python2Strings() throws {
+        // {'ab': 5, 'c': 300} as Python 2 writes it: EMPTY_DICT, MARK, SHORT_BINSTRING 'ab', BININT1 5,
+        // BINSTRING 'c', BININT2 300, SETITEMS, STOP.
+        let bytes: [UInt8] = [0x80, 0x02, 0x7D, 0x28, 0x55, 2, 0x61, 0x62, 0x4B, 5,
+                              0x54, 1, 0, 0, 0, 0x63, 0x4D, 0x2C, 0x01, 0x75, 0x2E]
+        var unpickler = Unpickler(bytes)
+        #expect(try unpickler.load() == .dict([(.string("ab"), .int(5)), (.string("c"), .int(300))]))
+    }
 }
