@@ -19,20 +19,12 @@ public enum InitialWeights {
         }
         let networks = Dictionary(uniqueKeysWithValues: model.networks.map { ($0.name, $0.module) })
         if isFolder.boolValue {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            var loaded: [(network: Network, file: String)] = []
-            for network in Network.allCases {
-                let matching = names.filter { $0.hasSuffix("net_\(network.rawValue).pth") }.sorted()
-                guard let name = matching.first(where: { $0.hasPrefix("latest_") }) ?? matching.last else { continue }
-                try TorchWeights.load(networks[network.rawValue]!, from: try TorchFile(path: path + "/" + name),
-                                      norm: model.config.norm, architecture: architecture)
-                loaded.append((network, path + "/" + name))
+            let files = try TorchWeights.referenceFiles(in: path)
+            for (network, file) in files {
+                try TorchWeights.load(networks[network.rawValue]!, from: try TorchFile(path: file), norm: model.config.norm,
+                                      architecture: architecture)
             }
-            if loaded.isEmpty {
-                throw OptionsError("\(path) holds no *net_G_A.pth, *net_G_B.pth, *net_D_A.pth or *net_D_B.pth: "
-                                     + "nothing to start from")
-            }
-            return loaded
+            return files.map { ($0.network, $0.path) }
         }
         if Translator.isPyTorchFile(path) {
             try TorchWeights.load(model.gA, from: try TorchFile(path: path), norm: model.config.norm,

@@ -66,16 +66,7 @@ public enum TorchWeights {
         }
         var files: [Network: TorchFile] = [:]
         if isFolder.boolValue {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            for network in Network.allCases {
-                let matching = names.filter { $0.hasSuffix("net_\(network.rawValue).pth") }.sorted()
-                if let name = matching.first(where: { $0.hasPrefix("latest_") }) ?? matching.last {
-                    files[network] = try TorchFile(path: path + "/" + name)
-                }
-            }
-            if files.isEmpty {
-                throw OptionsError("\(path) holds no *net_G_A.pth, *net_G_B.pth, *net_D_A.pth or *net_D_B.pth")
-            }
+            for (network, file) in try referenceFiles(in: path) { files[network] = try TorchFile(path: file) }
         } else {
             files[direction.generator] = try TorchFile(path: path)
         }
@@ -124,6 +115,20 @@ public enum TorchWeights {
             written.append(out)
         }
         return written
+    }
+
+    /// The reference's files in a checkpoints folder, by network: `<prefix>_net_G_A.pth`, … (`latest_` when there
+    /// are several prefixes, else the last by name); at least one, or an error saying what was looked for.
+    static func referenceFiles(in folder: String) throws -> [(network: Network, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let found = Network.allCases.compactMap { network -> (Network, String)? in
+            let matching = names.filter { $0.hasSuffix("net_\(network.rawValue).pth") }.sorted()
+            return (matching.first(where: { $0.hasPrefix("latest_") }) ?? matching.last).map { (network, folder + "/" + $0) }
+        }
+        if found.isEmpty {
+            throw OptionsError("\(folder) holds no *net_G_A.pth, *net_G_B.pth, *net_D_A.pth or *net_D_B.pth: nothing to read")
+        }
+        return found
     }
 
     /// Loads a network from a state dict, as the reference's `load_networks` does: the running statistics

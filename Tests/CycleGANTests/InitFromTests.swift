@@ -42,6 +42,20 @@ struct InitFromTests {
         #expect(json["init_from_sha256"] as? String == (try SHA256.hex(ofFile: source)))
     }
 
+    @Test("from a folder of the reference's files (here: exported by us), each network from its file")
+    func fromReferenceFolder() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        let source = try startingWeights(root, name: "source", initFrom: nil, seed: 5).latestCheckpoint
+        _ = try TorchWeights.export(checkpoint: source, to: root + "/reference")
+        let tuned = try startingWeights(root, name: "tuned", initFrom: root + "/reference")
+        for group in ["G_A", "G_B", "D_A", "D_B"] {
+            #expect(try weights(tuned.latestCheckpoint, group) == weights(source, group), "\(group)")
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tuned.folder + "/config.json"))) as! [String: Any]
+        #expect((json["init_from_sha256"] as? String)?.split(separator: " ").count == 4)
+    }
+
     @Test("from a PyTorch generator: G_A from the file, the rest as a fresh run with the same seed")
     func fromPyTorchGenerator() throws {
         let root = temporaryFolder()
