@@ -74,6 +74,8 @@ public struct Unpickler {
     public mutating func load() throws -> PickleValue {
         var stack: [PickleValue] = []
         var marks: [Int] = []
+        // The memo keeps values, not references: a container fetched again after it was filled would be
+        // stale. State dicts fetch again only what never changes (storage ids, strings, globals).
         var memo: [Int: PickleValue] = [:]
 
         func fail(_ message: String) -> PickleError { PickleError(message: message) }

@@ -241,6 +241,12 @@ public struct TorchFile {
             throw PickleError(message: "has tensor \(key) of shape \(shape) that reaches element \(last) of a storage "
                               + "of \(elements): the storage is shorter than its tensor (truncated or corrupt)")
         }
+        // More elements than its storage holds means zero strides (an expanded view), which no saved weight has:
+        // refused, so that the allocation below stays within the file's size.
+        guard count <= elements else {
+            throw PickleError(message: "has tensor \(key) of \(count) elements over a storage of \(elements) (zero "
+                              + "strides): not a weight tensor (corrupt)")
+        }
         var out = [Float](repeating: 0, count: count)
         if count == 0 { return out }
         storage.withUnsafeBytes { raw in

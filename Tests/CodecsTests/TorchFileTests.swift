@@ -88,4 +88,12 @@ struct TorchFileTests {
         var unpickler = Unpickler(bytes)
         #expect(try unpickler.load() == .dict([(.string("ab"), .int(5)), (.string("c"), .int(300))]))
     }
+
+    @Test("a tensor of zero strides over a tiny storage (2⁶⁰ elements announced) is refused before allocating")
+    func zeroStrides() {
+        #expect(throws: PickleError.self) {
+            _ = try TorchFile.gather([UInt8](repeating: 0, count: 16), .float32, offset: 0, shape: [1 << 30, 1 << 30],
+                                     strides: [0, 0], key: "expanded")
+        }
+    }
 }
