@@ -35,6 +35,7 @@ public struct TorchFile {
         let bytes = [UInt8](data)
         do {
             if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+                _ = try ZipCheck.validate(bytes)
                 entries = try Self.readZip(path, fileSize: bytes.count)
             } else if bytes.starts(with: [0x80]) {
                 entries = try Self.readLegacy(bytes)
@@ -54,18 +55,19 @@ public struct TorchFile {
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw PickleError(message: "is a damaged zip archive (\(error)): save it again with torch.save")
         }
-        guard let pickle = archive.first(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) else {
+        var index: [String: ZIPFoundation.Entry] = [:]   // one pass over the directory: lookups by name stay cheap
+        for entry in archive where index[entry.path] == nil { index[entry.path] = entry }
+        guard let pickle = index.keys.sorted().first(where: { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }) else {
             throw PickleError(message: "is a zip archive without data.pkl: not a file written by torch.save")
         }
-        let root = String(pickle.path.dropLast("data.pkl".count))
+        let root = String(pickle.dropLast("data.pkl".count))
         func record(_ name: String) throws -> [UInt8] {
-            guard let entry = archive[root + name], entry.type == .file else {
+            guard let entry = index[root + name], entry.type == .file else {
                 throw PickleError(message: "lacks the record \(root + name) that its data.pkl points at (truncated or damaged)")
             }
-            // Sizes come from the central directory, which corrupt data can make anything: a record cannot be
-            // larger than the file (stored, as torch.save writes) or than deflate's 1032:1 (compressed).
+            // Sizes come from the central directory (checked by ZipCheck: stored records inside the file).
             let declared = entry.uncompressedSize
-            guard declared <= UInt64(fileSize) * 1032, entry.compressedSize <= UInt64(fileSize) else {
+            guard declared <= UInt64(fileSize), entry.compressedSize <= UInt64(fileSize) else {
                 throw PickleError(message: "has a record \(root + name) of \(declared) bytes in a file of \(fileSize): corrupt")
             }
             var out = [UInt8]()
@@ -163,6 +165,9 @@ public struct TorchFile {
               let type = StorageType(t[1]) else {
             throw PickleError(message: "has a tensor storage of a kind this reader does not take (\(id))")
         }
+        if t.count > 5, t[5] != .none {   // the legacy format's view of a larger storage: never in a state dict
+            throw PickleError(message: "has a tensor on a view of a storage (legacy view metadata): not readable here")
+        }
         switch t[2] {
         case .string(let key): return (key, type)
         case .int(let key): return (String(key), type)
@@ -193,13 +198,22 @@ public struct TorchFile {
                               + "save model.state_dict(), not the model")
         }
         var cache: [String: [UInt8]] = [:]
+        var storageBytes = 0, elements = 0
         return try items.compactMap { item -> Entry? in
             guard case .string(var key) = item.key else { throw PickleError(message: "has a state-dict key that is not text") }
             if key.hasPrefix("module.") { key.removeFirst("module.".count) }
             guard let (s, offset, shape, strides) = try tensorArguments(item.value) else { return nil }
-            if cache[s.key] == nil { cache[s.key] = try bytes(s.key) }
-            return Entry(key: key, shape: shape,
-                         values: try gather(cache[s.key]!, s.type, offset: offset, shape: shape, strides: strides, key: key))
+            if cache[s.key] == nil {
+                cache[s.key] = try bytes(s.key)
+                storageBytes += cache[s.key]!.count
+            }
+            let values = try gather(cache[s.key]!, s.type, offset: offset, shape: shape, strides: strides, key: key)
+            // Views share storages, but all the tensors together stay within a few times the storages' size.
+            elements += values.count
+            guard elements <= 4 * storageBytes + 1024 else {
+                throw PickleError(message: "has tensors of \(elements) elements in all over storages of \(storageBytes) bytes: corrupt")
+            }
+            return Entry(key: key, shape: shape, values: values)
         }
     }
 

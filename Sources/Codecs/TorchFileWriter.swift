@@ -38,7 +38,7 @@ public enum TorchFileWriter {
                 }
                 try add("data.pkl", Data(pickle(tensors)))
                 try add("byteorder", Data("little".utf8))
-                for (i, t) in tensors.enumerated() { try add("data/\(i)", bytes(of: t)) }
+                for (i, t) in tensors.enumerated() { try add("data/\(i)", try bytes(of: t, path: path)) }
                 try add("version", Data("3\n".utf8))
             } catch let error as CodecError {
                 throw error
@@ -48,12 +48,16 @@ public enum TorchFileWriter {
         }
     }
 
-    static func bytes(of t: Tensor) -> Data {
+    static func bytes(of t: Tensor, path: String) throws -> Data {
         var data = Data(capacity: t.values.count * 8)
         for v in t.values {
             switch t.dtype {
             case .float32: withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-            case .int64: withUnsafeBytes(of: Int64(v).littleEndian) { data.append(contentsOf: $0) }
+            case .int64:
+                guard let n = Int64(exactly: v.rounded()) else {
+                    throw CodecError(path: path, message: "was not written: \(t.key) holds \(v), not an integer")
+                }
+                withUnsafeBytes(of: n.littleEndian) { data.append(contentsOf: $0) }
             }
         }
         return data

@@ -70,7 +70,7 @@ public enum ONNXExport {
             h = graph.node("Relu", [h], name: name + ".relu")
         }
         h = graph.convBlock(h, g.outConv, nil, name: "model.\(17 + n)", reflect: 3, relu: false)
-        graph.node("Tanh", [h], name: "model.\(19 + n)", output: "output")
+        graph.node("Tanh", [h], name: "model.\(18 + n)", output: "output")
 
         var w = ProtobufWriter()
         w.int(1, 8)                                        // ir_version 8 (ONNX 1.13, opset 17)

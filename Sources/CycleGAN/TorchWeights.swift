@@ -22,6 +22,9 @@ public enum TorchWeights {
                        + "or discriminators")
         }
         let (ngf, inputNC) = (first.shape[0], first.shape[1])
+        guard (1...4096).contains(ngf), inputNC == 1 || inputNC == 3, !first.values.isEmpty else {
+            throw fail("has model.1.weight of shape \(first.shape): not a generator's first layer (ngf 1–4096, 1 or 3 channels)")
+        }
         let indices = file.entries.compactMap { entry -> Int? in
             let parts = entry.key.split(separator: ".")
             return parts.count >= 3 && parts[0] == "model" ? Int(parts[1]) : nil
@@ -35,6 +38,9 @@ public enum TorchWeights {
         }
         guard let lastIndex = indices.max(), let last = file["model.\(lastIndex).weight"], last.shape.count == 4 else {
             throw fail("has no final convolution (model.N.weight [output_nc, ngf, 7, 7])")
+        }
+        guard last.shape[0] == 1 || last.shape[0] == 3 else {
+            throw fail("has a final convolution of \(last.shape[0]) output channels: images have 1 or 3")
         }
         let norm: NormKind = file["model.1.bias"] != nil ? .instance : file["model.2.weight"] != nil ? .batch : .none
         let config = NetworkConfig(netG: netG, ngf: ngf, norm: norm, inputNC: inputNC, outputNC: last.shape[0])
@@ -50,8 +56,9 @@ public enum TorchWeights {
         }
         let convs = file.entries.filter { $0.key.hasSuffix(".weight") && $0.shape.count == 4 }.count
         let layers = convs - 2
-        guard layers >= 1 else {
-            throw CheckpointError(.architectureMismatch, path: file.path, "has a discriminator of \(convs) convolutions: too few")
+        guard (1...8).contains(layers), (1...4096).contains(first.shape[0]), !first.values.isEmpty else {
+            throw CheckpointError(.architectureMismatch, path: file.path, "has a discriminator of \(convs) convolutions and "
+                                  + "ndf \(first.shape[0]): not one of the reference's (1–8 layers, ndf 1–4096)")
         }
         return (first.shape[0], first.shape[1], layers == 3 ? .basic : .n_layers, layers)
     }

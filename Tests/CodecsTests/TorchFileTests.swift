@@ -96,4 +96,51 @@ struct TorchFileTests {
                                      strides: [0, 0], key: "expanded")
         }
     }
+
+    func refusedPickle(_ bytes: [UInt8], mentioning words: String) {
+        var unpickler = Unpickler(bytes)
+        do {
+            _ = try unpickler.load()
+            Issue.record("read")
+        } catch let error as PickleError {
+            #expect(error.message.contains(words), "\(error.message)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("pickles built to exhaust the stack, time or memory are refused by the budgets, without a crash")
+    func budgets() {
+        // 100,000 nested one-tuples: depth.
+        refusedPickle([0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 100_000) + [0x2E], mentioning: "deep")
+        // (x, x) saved and fetched 60 times: a value of 2⁶⁰ logical elements from 300 bytes.
+        refusedPickle([0x80, 0x02, 0x4E] + (0..<60).flatMap { _ in [0x71, 0, 0x68, 0, 0x86] as [UInt8] } + [0x2E],
+                      mentioning: "larger than the file")
+        // A saved list fetched and extended 5,000 times: each extension copies it.
+        refusedPickle([0x80, 0x02, 0x5D, 0x71, 0] + (0..<5000).flatMap { _ in [0x68, 0, 0x4E, 0x61, 0x71, 0] as [UInt8] }
+                      + [0x2E], mentioning: "larger than the file")
+    }
+
+    @Test("zip archives torch.save does not write are refused before ZIPFoundation reads them: compressed, zip64")
+    func unusualZips() throws {
+        let original = try bytes(fixture("pth/zip_f32.pth"))
+        let eocd = (0...(original.count - 22)).last { Array(original[$0 ..< $0 + 4]) == [0x50, 0x4B, 0x05, 0x06] }!
+        let directory = (0..<4).reduce(0) { $0 | Int(original[eocd + 16 + $1]) << (8 * $1) }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        var compressed = original
+        compressed[directory + 10] = 8                       // the first record "deflated"
+        var zip64 = original
+        for k in 0..<4 { zip64[eocd + 16 + k] = 0xFF }       // the directory's offset: 0xFFFFFFFF means zip64
+        for (name, data, words) in [("compressed", compressed, "compressed record"), ("zip64", zip64, "zip64")] {
+            let path = folder.file(name + ".pth")
+            try writeBytes(data, to: path)
+            do {
+                _ = try TorchFile(path: path)
+                Issue.record("\(name) was read")
+            } catch let error as CodecError {
+                #expect(error.description.contains(words), "\(error)")
+            }
+        }
+    }
 }

@@ -91,4 +91,14 @@ struct TorchWeightsTests {
         #expect(FileManager.default.contents(atPath: root + "/again/latest_net_G.pth")
                 == FileManager.default.contents(atPath: root + "/twice/latest_net_G.pth"))
     }
+
+    @Test("sizes read off a crafted file are bounded before a network is built (ngf 2⁴⁰ in an empty tensor)")
+    func absurdArchitecture() throws {
+        let path = temporaryFolder() + "/absurd.pth"
+        try TorchFileWriter.write([TorchFileWriter.Tensor(key: "model.1.weight", shape: [1 << 40, 3, 7, 0], values: [])],
+                                  to: path)
+        #expect(throws: CheckpointError.self) { _ = try Translator(checkpoint: path, direction: .AtoB) }
+        let nan = TorchFileWriter.Tensor(key: "model.2.num_batches_tracked", shape: [], values: [.nan], dtype: .int64)
+        #expect(throws: CodecError.self) { try TorchFileWriter.write([nan], to: path + ".nan") }
+    }
 }
