@@ -121,7 +121,7 @@ struct TorchFileTests {
                       + [0x2E], mentioning: "larger than the file")
     }
 
-    @Test("zip archives torch.save does not write are refused before ZIPFoundation reads them: compressed, zip64")
+    @Test("zip archives torch.save does not write are refused before ZIPFoundation reads them: compressed, a huge zip64 offset")
     func unusualZips() throws {
         let original = try bytes(fixture("pth/zip_f32.pth"))
         let eocd = (0...(original.count - 22)).last { Array(original[$0 ..< $0 + 4]) == [0x50, 0x4B, 0x05, 0x06] }!
@@ -130,9 +130,14 @@ struct TorchFileTests {
         defer { folder.cleanup() }
         var compressed = original
         compressed[directory + 10] = 8                       // the first record "deflated"
+        // torch.save writes a zip64 end record: its directory offset set to 2⁶⁴ − 1 (ZIPFoundation would trap on it).
+        let locator = eocd - 20
+        #expect(Array(original[locator ..< locator + 4]) == [0x50, 0x4B, 0x06, 0x07])
+        let record = (0..<8).reduce(0) { $0 | Int(original[locator + 8 + $1]) << (8 * $1) }
         var zip64 = original
-        for k in 0..<4 { zip64[eocd + 16 + k] = 0xFF }       // the directory's offset: 0xFFFFFFFF means zip64
-        for (name, data, words) in [("compressed", compressed, "compressed record"), ("zip64", zip64, "zip64")] {
+        for k in 0..<8 { zip64[record + 48 + k] = 0xFF }
+        for (name, data, words) in [("compressed", compressed, "compressed record"),
+                                    ("zip64", zip64, "beyond the end of the file")] {
             let path = folder.file(name + ".pth")
             try writeBytes(data, to: path)
             do {
