@@ -140,7 +140,7 @@ public final class TrainingRun {
             + "\(c.preprocessing.cropSize)")
         var clock = Date(), iterationsSinceLog = 0, secondsPerIteration = 0.0, lastSave = Date()
         while state.iteration < endIteration, let batch = try loader.next() {
-            if batch.epoch != state.epoch {   // the loader moved on (the data set shrank since the checkpoint)
+            if batch.epoch != state.epoch {   // the loader is in another epoch (possible after the data set shrank since the checkpoint; untested)
                 begin(epoch: batch.epoch, &state, trainer)
             }
             let (losses, visuals) = trainer.step(realA: batch.realA, realB: batch.realB)
