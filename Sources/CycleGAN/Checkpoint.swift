@@ -112,9 +112,11 @@ public enum Checkpoint {
 
     /// Loads the weights of group `name` into `module`, checking that every key exists with its shape and that
     /// the group holds no key the module lacks (either means another architecture than the file's `config`).
-    public static func load(_ module: Module, from file: HDF5File, group name: String) throws {
+    /// `architecture`: what the module was built from, for the messages.
+    public static func load(_ module: Module, from file: HDF5File, group name: String,
+                            architecture: String = "its `config` attribute says") throws {
         try load(module, storedKeys: file.exists(name) ? try file.children(of: name) : [], prefix: name + "/",
-                 path: file.path, architecture: "its `config` attribute says") { try file.read(name + "/" + $0) }
+                 path: file.path, architecture: architecture) { try file.read(name + "/" + $0) }
     }
 
     /// Loads `module`'s state from stored keys (read by `read`), checking that every key exists with its shape

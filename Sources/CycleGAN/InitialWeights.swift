@@ -35,10 +35,7 @@ public enum InitialWeights {
         defer { file.close() }
         _ = try Checkpoint.config(of: file)   // a readable checkpoint of a format this version knows
         let present = try Checkpoint.networkNames(in: file)
-        for name in present {
-            try Checkpoint.load(networks[name]!, storedKeys: try file.children(of: name), prefix: name + "/",
-                                path: file.path, architecture: architecture) { try file.read(name + "/" + $0) }
-        }
+        for name in present { try Checkpoint.load(networks[name]!, from: file, group: name, architecture: architecture) }
         return present.compactMap(Network.init(rawValue:)).map { ($0, path) }
     }
 }

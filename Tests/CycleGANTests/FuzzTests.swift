@@ -42,27 +42,36 @@ struct FuzzTests {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    /// Mutates the corpus's files in turn, writes each case and reads it with `read`: it must read (and pass
+    /// `read`'s own expectations) or throw a CodecError naming the case's file. Returns (read, refused).
+    static func fuzz(_ corpus: [String], _ read: (String) throws -> Void) throws -> (read: Int, refused: Int) {
+        let folder = temporaryFolder()
+        var rng = SeededGenerator(seed: seed)
+        var counts = (read: 0, refused: 0)
+        for i in 0..<cases {
+            let source = corpus[i % corpus.count]
+            let path = folder + "/case\(i)." + (source as NSString).pathExtension
+            try mutate(try Data(contentsOf: URL(fileURLWithPath: source)), &rng).write(to: URL(fileURLWithPath: path))
+            do {
+                try read(path)
+                counts.read += 1
+            } catch let error as CodecError {
+                #expect(error.path == path)
+                counts.refused += 1
+            }
+        }
+        return counts
+    }
+
     @Test("mutated PNG and JPEG files decode or give a CodecError naming the file")
     func images() throws {
         let fixtures = Self.sourceRoot + "/Tests/CodecsTests/Fixtures"
         let corpus = try FileManager.default.contentsOfDirectory(atPath: fixtures).sorted()
             .filter { $0.hasSuffix(".png") || $0.hasSuffix(".jpg") }.map { fixtures + "/" + $0 }
         #expect(corpus.count >= 8)
-        let folder = temporaryFolder()
-        var rng = SeededGenerator(seed: Self.seed)
-        var (decoded, refused) = (0, 0)
-        for i in 0..<Self.cases {
-            let source = corpus[i % corpus.count]
-            let path = folder + "/case\(i)." + (source as NSString).pathExtension
-            try Self.mutate(try Data(contentsOf: URL(fileURLWithPath: source)), &rng).write(to: URL(fileURLWithPath: path))
-            do {
-                let image = try ImageFile.read(path, channels: 3)
-                #expect(image.shape.count == 3 && image.shape[0] == 3)
-                decoded += 1
-            } catch let error as CodecError {
-                #expect(error.path == path)
-                refused += 1
-            }
+        let (decoded, refused) = try Self.fuzz(corpus) { path in
+            let image = try ImageFile.read(path, channels: 3)
+            #expect(image.shape.count == 3 && image.shape[0] == 3)
         }
         print("fuzz images (seed \(Self.seed)): \(Self.cases) cases from \(corpus.count) files: \(refused) refused, \(decoded) decoded")
     }
@@ -95,21 +104,9 @@ struct FuzzTests {
     func pytorchFiles() throws {
         let fixtures = Self.sourceRoot + "/Tests/CodecsTests/Fixtures/pth"
         let corpus = ["zip_f32.pth", "zip_dtypes.pth", "legacy_f32.pth", "legacy_f16.pth"].map { fixtures + "/" + $0 }
-        let folder = temporaryFolder()
-        var rng = SeededGenerator(seed: Self.seed)
-        var (read, refused) = (0, 0)
-        for i in 0..<Self.cases {
-            let path = folder + "/case\(i).pth"
-            try Self.mutate(try Data(contentsOf: URL(fileURLWithPath: corpus[i % corpus.count])), &rng)
-                .write(to: URL(fileURLWithPath: path))
-            do {
-                let file = try TorchFile(path: path)
-                #expect(file.entries.allSatisfy { $0.values.count == $0.shape.reduce(1, *) })
-                read += 1
-            } catch let error as CodecError {
-                #expect(error.path == path)
-                refused += 1
-            }
+        let (read, refused) = try Self.fuzz(corpus) { path in
+            let file = try TorchFile(path: path)
+            #expect(file.entries.allSatisfy { $0.values.count == $0.shape.reduce(1, *) })
         }
         print("fuzz PyTorch files (seed \(Self.seed)): \(Self.cases) cases: \(refused) refused, \(read) read")
     }
