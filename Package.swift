@@ -49,13 +49,16 @@ let package = Package(
                                               .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: fast),
         .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
-        .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs", "RunLayout"], swiftSettings: fast),
+        // The FID Inception network (inference only), FID, KID, PSNR and SSIM: measures, no training code.
+        .target(name: "Evaluation", dependencies: ["Tensor", "Codecs", "CBLAS"], swiftSettings: fast),
+        .target(name: "CycleGAN", dependencies: ["Tensor", "Layers", "Codecs", "Evaluation", "RunLayout"],
+                swiftSettings: fast),
         // `cyclegan bench`: kernel and step timings, the analytic FLOP count, /proc measurements.
         .target(name: "Benchmarks", dependencies: ["CycleGAN", "Layers", "Tensor"], swiftSettings: fast),
         // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
         .target(name: "RunReports", dependencies: ["Codecs", "RunLayout"], swiftSettings: fast),
         .executableTarget(name: "cyclegan",
-                          dependencies: ["CycleGAN", "Benchmarks", "RunReports", "RunLayout", "CPlatform",
+                          dependencies: ["CycleGAN", "Evaluation", "Benchmarks", "RunReports", "RunLayout", "CPlatform",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: fast),
 
@@ -63,8 +66,10 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: fast),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Codecs", "Tensor"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: fast),
-        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Benchmarks", "RunReports"], resources: [.copy("Fixtures")],
+        .testTarget(name: "CycleGANTests", dependencies: ["CycleGAN", "Evaluation", "Benchmarks", "RunReports"], resources: [.copy("Fixtures")],
                     swiftSettings: fast),
         // The command line's own logic (option parsing, defaults), without running the binary.
         .testTarget(name: "cycleganTests", dependencies: ["cyclegan", "CycleGAN", "Layers"], swiftSettings: fast),

@@ -23,12 +23,20 @@ public enum ImageFile {
         guard channels == 1 || channels == 3 else {
             throw CodecError(path: path, message: "cannot be read with \(channels) channels: ask for 1 (gray) or 3 (RGB)")
         }
-        let decoded: DecodedImage
+        return try decode(path).tensor(channels: channels)
+    }
+
+    /// The image in its own colours: 1 channel for gray (and gray + alpha), 3 for colour (RGB, RGBA, palette).
+    public static func read(_ path: String) throws -> Tensor {
+        let decoded = try decode(path)
+        return decoded.tensor(channels: decoded.channels)
+    }
+
+    private static func decode(_ path: String) throws -> DecodedImage {
         switch try sniff(path) {
-        case .png: decoded = try readPNGPixels(path)
-        case .jpeg: decoded = try JPEG.decode(path)
+        case .png: return try readPNGPixels(path)
+        case .jpeg: return try JPEG.decode(path)
         }
-        return decoded.tensor(channels: channels)
     }
 
     /// (width, height) of an image without decoding pixels (PNG IHDR / tjDecompressHeader3).

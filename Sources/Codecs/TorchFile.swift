@@ -16,6 +16,10 @@ public struct TorchFile {
         public let key: String
         public let shape: [Int]
         public let values: [Float]
+
+        public init(key: String, shape: [Int], values: [Float]) {
+            self.key = key; self.shape = shape; self.values = values
+        }
     }
 
     public let path: String

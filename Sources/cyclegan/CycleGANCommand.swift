@@ -12,7 +12,7 @@ struct CycleGANCommand: ParsableCommand {
         Train on two folders of images (trainA/, trainB/), follow the run through its loss curves, and \
         translate images in either direction.
         """,
-        subcommands: [Train.self, Translate.self, Curves.self, Report.self, Inspect.self, Import.self, Export.self, Bench.self])
+        subcommands: [Train.self, Translate.self, Evaluate.self, Curves.self, Report.self, Inspect.self, Import.self, Export.self, Bench.self])
 
     static func main() {
         selectBLASKernels()

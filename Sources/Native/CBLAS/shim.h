@@ -1,1 +1,9 @@
 #include <cblas.h>
+#include <stddef.h>
+
+// LAPACK's symmetric eigen-decomposition (divide and conquer), which libopenblas exports (built from the
+// Fortran reference; Debian ships no LAPACKE header for it). The two trailing lengths are the hidden
+// lengths of the character arguments that gfortran's calling convention passes.
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info,
+             size_t jobz_length, size_t uplo_length);

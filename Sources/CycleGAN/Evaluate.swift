@@ -1,0 +1,157 @@
+import Codecs
+import Evaluation
+import Foundation
+import Tensor
+
+/// Where the FID Inception weights come from: --inception, else the CYCLEGAN_INCEPTION environment variable.
+public enum InceptionWeights {
+    public static func path(flag: String?) -> String? {
+        if let flag { return flag }
+        let variable = ProcessInfo.processInfo.environment[InceptionV3.environmentVariable]
+        return variable?.isEmpty == false ? variable : nil
+    }
+
+    /// The one line for a user who has no weights file.
+    public static let missing = "FID and KID need pytorch-fid's Inception weights, \(InceptionV3.weightsFileName) "
+        + "(91 MB, from \(InceptionV3.weightsURL); this tool does not download): pass --inception FILE or set "
+        + "\(InceptionV3.environmentVariable)=FILE"
+
+    public static func load(_ path: String) throws -> InceptionV3 {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError("\(path) does not exist: \(missing)")
+        }
+        return try InceptionV3(path: path)
+    }
+}
+
+/// Inception features of images on disk or in memory, in batches, with a progress line per batch.
+public struct FeatureExtractor {
+    public let network: InceptionV3
+    public let batchSize: Int
+
+    public init(network: InceptionV3, batchSize: Int = 16) {
+        self.network = network; self.batchSize = batchSize
+    }
+
+    /// Features [N, 2048] of images [C, H, W] in [0, 1]; gray images are replicated to RGB (PIL's convert("RGB")).
+    public func features(of images: [Tensor], label: String, progress: (String) -> Void = { _ in }) -> Tensor {
+        let start = Date()
+        var rows: [Float] = []
+        rows.reserveCapacity(images.count * InceptionV3.featureCount)
+        for first in stride(from: 0, to: images.count, by: batchSize) {
+            let batch = images[first..<min(images.count, first + batchSize)].map(rgb)
+            rows += network.features(batch).scalars
+            let done = first + batch.count
+            progress(String(format: "  Inception features of %@: %d/%d (%.1f s)", label, done, images.count,
+                            Date().timeIntervalSince(start)))
+        }
+        return Tensor(shape: [images.count, InceptionV3.featureCount], values: rows)
+    }
+
+    /// Features of image files: decoded one batch at a time, so a folder of any size fits in memory.
+    public func features(ofFiles files: [String], label: String, progress: (String) -> Void = { _ in }) throws -> Tensor {
+        let start = Date()
+        var rows: [Float] = []
+        for first in stride(from: 0, to: files.count, by: batchSize) {
+            let batch = try files[first..<min(files.count, first + batchSize)].map { try ImageFile.read($0, channels: 3) }
+            rows += network.features(batch).scalars
+            progress(String(format: "  Inception features of %@: %d/%d (%.1f s)", label, first + batch.count,
+                            files.count, Date().timeIntervalSince(start)))
+        }
+        let features = Tensor(shape: [files.count, InceptionV3.featureCount], values: rows)
+        if let bad = rows.firstIndex(where: { !$0.isFinite }) {
+            throw DataError("\(files[bad / InceptionV3.featureCount]) gives non-finite Inception features: the weights file is damaged")
+        }
+        return features
+    }
+}
+
+/// image [1 or 3, H, W] → [3, H, W].
+func rgb(_ image: Tensor) -> Tensor {
+    if image.shape[0] == 3 { return image }
+    let plane = image.scalars
+    return Tensor(shape: [3, image.shape[1], image.shape[2]], values: plane + plane + plane)
+}
+
+/// `cyclegan evaluate`: FID and KID between two folders, PSNR and SSIM of pairs.
+public enum FolderEvaluation {
+    public struct Distances: Sendable {
+        public let fid: Double
+        public let kid: KernelInceptionDistance
+        public let realCount: Int, fakeCount: Int
+    }
+
+    public struct Similarity: Sendable {
+        public let psnr: Double
+        public let ssim: Double
+        public let pairs: Int
+    }
+
+    /// FID and KID between the images of two folders. Folders of gray images against folders of colour
+    /// ones are refused: pytorch-fid would compare them, but the distance would mostly measure colour.
+    public static func distances(real: ImageFolder, fake: ImageFolder, extractor: FeatureExtractor,
+                                 kidSubsets: Int = KernelInceptionDistance.defaultSubsets,
+                                 kidSubsetSize: Int = KernelInceptionDistance.defaultSubsetSize,
+                                 progress: (String) -> Void = { _ in }) throws -> Distances {
+        try requireSameColours(real, fake)
+        for folder in [real, fake] where folder.files.count < 2 {
+            throw DataError("\(folder.path) holds \(folder.files.count) image: FID and KID need at least 2 per folder (and ≥ 50 to mean much)")
+        }
+        let x = try extractor.features(ofFiles: real.files, label: real.path, progress: progress)
+        let y = try extractor.features(ofFiles: fake.files, label: fake.path, progress: progress)
+        let fid = try frechetDistance(FeatureStatistics(x), FeatureStatistics(y))
+        let kid = KernelInceptionDistance(x, y, subsets: kidSubsets, subsetSize: kidSubsetSize)
+        return Distances(fid: fid, kid: kid, realCount: real.files.count, fakeCount: fake.files.count)
+    }
+
+    /// Mean PSNR and SSIM over pairs: each image of `test` against the image of `truth` with the same path
+    /// without extension (a translation's PNG against its JPEG original, say).
+    public static func similarity(test: ImageFolder, truth: ImageFolder) throws -> Similarity {
+        let truthByName = Dictionary(truth.files.map { (relativeStem($0, in: truth.path), $0) }, uniquingKeysWith: { a, _ in a })
+        var psnr = 0.0, ssim = 0.0
+        for file in test.files {
+            guard let match = truthByName[relativeStem(file, in: test.path)] else {
+                throw DataError("\(file) has no image of the same name in \(truth.path): --truth needs one per image")
+            }
+            let a = try ImageFile.read(match), b = try ImageFile.read(file)
+            guard a.shape == b.shape else {
+                throw DataError("\(file) is \(describe(b)) and \(match) is \(describe(a)): PSNR and SSIM compare images of one size and colour")
+            }
+            guard a.shape[1] >= ssimWindow && a.shape[2] >= ssimWindow else {
+                throw DataError("\(file) is smaller than SSIM's \(ssimWindow)×\(ssimWindow) window")
+            }
+            psnr += peakSignalToNoiseRatio(a, b)
+            ssim += structuralSimilarity(a, b)
+        }
+        let n = Double(test.files.count)
+        return Similarity(psnr: psnr / n, ssim: ssim / n, pairs: test.files.count)
+    }
+
+    private static func requireSameColours(_ a: ImageFolder, _ b: ImageFolder) throws {
+        func colours(_ folder: ImageFolder) throws -> (Set<Int>, String) {
+            var seen: [Int: String] = [:]
+            for file in folder.files {
+                let c = try ImageFile.read(file).shape[0]
+                if seen[c] == nil { seen[c] = file }
+            }
+            return (Set(seen.keys), seen.values.sorted().first!)
+        }
+        let (ca, fa) = try colours(a), (cb, fb) = try colours(b)
+        if ca != cb {
+            func kind(_ s: Set<Int>) -> String { s == [1] ? "gray" : s == [3] ? "colour" : "gray and colour" }
+            throw DataError("\(a.path) holds \(kind(ca)) images (e.g. \(fa)) and \(b.path) \(kind(cb)) ones (e.g. \(fb)): "
+                            + "FID compares images of one kind; convert one folder")
+        }
+    }
+
+    private static func describe(_ t: Tensor) -> String {
+        "\(t.shape[2])×\(t.shape[1]) \(t.shape[0] == 1 ? "gray" : "colour")"
+    }
+}
+
+/// "sub/name" for <folder>/sub/name.png.
+func relativeStem(_ path: String, in folder: String) -> String {
+    let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+    let relative = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    return (relative as NSString).deletingPathExtension
+}
