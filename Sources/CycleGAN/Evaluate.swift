@@ -93,10 +93,7 @@ public enum FolderEvaluation {
                                  kidSubsets: Int = KernelInceptionDistance.defaultSubsets,
                                  kidSubsetSize: Int = KernelInceptionDistance.defaultSubsetSize,
                                  progress: (String) -> Void = { _ in }) throws -> Distances {
-        try requireSameColours(real, fake)
-        for folder in [real, fake] where folder.files.count < 2 {
-            throw DataError("\(folder.path) holds \(folder.files.count) image: FID and KID need at least 2 per folder (and ≥ 50 to mean much)")
-        }
+        try checkComparable(real: real, fake: fake)
         let x = try extractor.features(ofFiles: real.files, label: real.path, progress: progress)
         let y = try extractor.features(ofFiles: fake.files, label: fake.path, progress: progress)
         let fid = try frechetDistance(FeatureStatistics(x), FeatureStatistics(y))
@@ -125,6 +122,14 @@ public enum FolderEvaluation {
         }
         let n = Double(test.files.count)
         return Similarity(psnr: psnr / n, ssim: ssim / n, pairs: test.files.count)
+    }
+
+    /// What can be checked before any Inception work: two images per folder at least, and images of one kind.
+    public static func checkComparable(real: ImageFolder, fake: ImageFolder) throws {
+        for folder in [real, fake] where folder.files.count < 2 {
+            throw DataError("\(folder.path) holds 1 image: FID and KID need at least 2 per folder (and hundreds to mean much)")
+        }
+        try requireSameColours(real, fake)
     }
 
     private static func requireSameColours(_ a: ImageFolder, _ b: ImageFolder) throws {

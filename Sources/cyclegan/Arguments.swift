@@ -128,13 +128,13 @@ struct ComputeArguments: ParsableArguments {
     }
 
     /// Fixes the thread count before any kernel runs and prints the machine line: threads and kernels.
-    func start() throws {
+    func start(_ report: (String) -> Void = { print($0) }) throws {
         do {
             if let n = numThreads { try KernelThreads.request(n, source: "--num_threads") }
             _ = try KernelThreads.resolve()
         } catch {
             throw ValidationError("\(error)")
         }
-        print("Compute: \(KernelThreads.describe()); OpenBLAS \(blasCoreName()) kernels")
+        report("Compute: \(KernelThreads.describe()); OpenBLAS \(blasCoreName()) kernels")
     }
 }

@@ -23,8 +23,9 @@ struct Evaluate: ParsableCommand {
         scikit-image computes them.
 
         Examples:
+          export CYCLEGAN_INCEPTION=~/pt_inception-2015-12-05-6726825d.pth
           cyclegan evaluate --real Data/photo2painting/testB \\
-            --fake Runs/quick/translations/AtoB --inception pt_inception-2015-12-05-6726825d.pth
+            --fake Runs/quick/translations/AtoB
           cyclegan evaluate --fake reconstructed/ --truth Data/photo2painting/testA
         """)
 
@@ -56,17 +57,20 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let fakeFolder = try ImageFolder.scan(fake, role: "fake (translated)")
         let truthFolder = try truth.map { try ImageFolder.scan($0, role: "truth") }
+        let realFolder = try real.map { try ImageFolder.scan($0, role: "real") }
+        // Progress goes to stderr when stdout carries the JSON.
+        let progress: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
         var results: [String: Double] = [:]
         var lines: [String] = []
-        if let real {
-            let realFolder = try ImageFolder.scan(real, role: "real")
-            guard let weights = InceptionWeights.path(flag: inception) else { throw ValidationError(InceptionWeights.missing) }
+        if let realFolder {
+            try FolderEvaluation.checkComparable(real: realFolder, fake: fakeFolder)
+            guard let weights = InceptionWeights.path(flag: inception) else { throw DataError(InceptionWeights.missing) }
             let network = try InceptionWeights.load(weights)
-            try compute.start()
+            try compute.start(progress)
             let start = Date()
             let d = try FolderEvaluation.distances(real: realFolder, fake: fakeFolder,
                                                    extractor: FeatureExtractor(network: network, batchSize: batchSize),
-                                                   kidSubsets: kidSubsets, kidSubsetSize: kidSubsetSize) { json ? () : print($0) }
+                                                   kidSubsets: kidSubsets, kidSubsetSize: kidSubsetSize, progress: progress)
             results["fid"] = d.fid
             results["kid"] = d.kid.mean
             results["kid_std"] = d.kid.standardDeviation

@@ -31,6 +31,16 @@ enum RandomInception {
         return entries
     }
 
+    /// The whole state dict as a .pth (torch.save's zip format), for the command line: written once per process.
+    static let weightsFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("random-inception-\(UUID().uuidString).pth").path
+        do {
+            try TorchFileWriter.write(try entries().map { TorchFileWriter.Tensor(key: $0.key, shape: $0.shape, values: $0.values) },
+                                      to: path)
+        } catch { fatalError("\(error)") }
+        return path
+    }()
+
     /// make_eval_fixtures.py's formula_weights: SplitMix64 of (FNV-1a of the key) + golden · (i + 1), its top
     /// 24 bits as u in [0, 1), (u − ½) · √(24 / fan_in) in float32.
     static func formulaWeights(_ key: String, count: Int, fanIn: Int) -> [Float] {
