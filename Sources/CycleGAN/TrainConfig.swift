@@ -21,6 +21,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var method = MethodOptions()
     public var schedule = LRSchedule()
     public var preprocessing = PreprocessOptions()
+    public var validation = ValidationOptions()
     public var batchSize = 1
     // Logging and saving
     public var printFreq = 100
@@ -59,6 +60,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         method = try MethodOptions(from: decoder)
         schedule = try LRSchedule(from: decoder)
         preprocessing = try PreprocessOptions(from: decoder)
+        validation = try ValidationOptions(from: decoder)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         printFreq = try c.decode(Int.self, forKey: .printFreq)
         displayFreq = try c.decode(Int.self, forKey: .displayFreq)
@@ -83,6 +85,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try method.encode(to: encoder)
         try schedule.encode(to: encoder)
         try preprocessing.encode(to: encoder)
+        try validation.encode(to: encoder)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(printFreq, forKey: .printFreq)
         try c.encode(displayFreq, forKey: .displayFreq)
@@ -132,6 +135,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if nEpochs < 0 || nEpochsDecay < 0 || nEpochs + nEpochsDecay < 1 {
             p.append("--n_epochs \(nEpochs) + --n_epochs_decay \(nEpochsDecay) must make at least one epoch")
         }
+        if validation.valFreq < 0 { p.append("--val_freq \(validation.valFreq): give 0 (no validation) or a number of epochs") }
         if network.netD == .n_layers && network.nLayersD < 1 { p.append("--n_layers_D must be at least 1") }
         if name.isEmpty || name.contains("/") { p.append("--name '\(name)' must be a plain folder name") }
         return p

@@ -24,20 +24,22 @@ public final class TrainingRun {
     /// Trains to the end (or to max_iterations); returns the last training state.
     @discardableResult
     public func run() throws -> TrainingState {
-        let dataset = try checkInputs()
+        let (dataset, validation) = try checkInputs()
         let (model, recorded) = try buildModel()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let lock = try RunLock(folder: folder)   // the folder is this process's alone until it returns
         defer { withExtendedLifetime(lock) {} }
         let (trainer, start) = try startOrResume(model)
         let output = try prepareFolder(trainer, recording: recorded, resumingAfter: start.iteration)
-        return try train(trainer, on: dataset, from: start, writing: output)
+        try validation?.openLog(in: folder, keepingRowsThrough: start.iteration)
+        return try train(trainer, on: dataset, from: start, writing: output, validating: validation)
     }
 
     // MARK: - Phases
 
-    /// 1. Everything the user gave is checked before anything is written.
-    private func checkInputs() throws -> UnalignedDataset {
+    /// 1. Everything the user gave is checked before anything is written: options, training images, the
+    /// run folder, validation images and weights.
+    private func checkInputs() throws -> (UnalignedDataset, Validation?) {
         let c = config
         if let problem = c.problems().first { throw OptionsError(problem) }
         let root = c.dataroot
@@ -55,7 +57,12 @@ public final class TrainingRun {
         } else if fm.fileExists(atPath: csvPath) || fm.fileExists(atPath: latestCheckpoint) {
             throw RunFolderError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
-        return dataset
+        guard c.validation.valFreq > 0 else { return (dataset, nil) }
+        let validation = try Validation(c.validation, dataroot: root, channelsA: c.network.inputNC, channelsB: c.network.outputNC)
+        log("Validating every \(c.validation.valFreq) epoch\(c.validation.valFreq == 1 ? "" : "s") on \(validation.folderA.files.count) "
+            + "images in \(validation.folderA.path) and \(validation.folderB.files.count) in \(validation.folderB.path)"
+            + (validation.extractor == nil ? " (cycle PSNR; KID needs --inception)" : " (cycle PSNR and KID)"))
+        return (dataset, validation)
     }
 
     /// 2. The networks, fresh from the seed, then those `--init_from` holds (read before anything is written,
@@ -124,7 +131,7 @@ public final class TrainingRun {
     /// 5. The loop: one iteration, then whatever is due (a CSV row, a sample grid, the end of an epoch, a save,
     /// a stop signal).
     private func train(_ trainer: Trainer, on dataset: UnalignedDataset, from start: TrainingState,
-                       writing output: Output) throws -> TrainingState {
+                       writing output: Output, validating validation: Validation?) throws -> TrainingState {
         let c = config
         var state = start
         let loader = BatchLoader(dataset: dataset, batchSize: c.batchSize, start: (state.epoch, state.epochIteration),
@@ -163,6 +170,11 @@ public final class TrainingRun {
             if state.epochIteration == perEpoch {
                 if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
                     try output.save((checkpoints as NSString).appendingPathComponent(RunLayout.epochCheckpoint(state.epoch)), state)
+                }
+                if let validation, c.validation.isDue(after: state.epoch, first: c.schedule.epochCount) {
+                    let result = try validation.run(trainer.model, runFolder: folder, epoch: state.epoch,
+                                                    iteration: state.iteration, log: log)
+                    clock += result.seconds   // seconds per iteration measure training alone
                 }
                 begin(epoch: state.epoch + 1, &state, trainer)   // a saved state points at the next epoch's start
             }

@@ -55,16 +55,21 @@ public final class Translator {
 
     /// image [C, H, W] in [0, 1] (C = inputChannels) → [outputChannels, H, W] in [0, 1]. Sides that are not
     /// multiples of 4 are padded (edge pixels repeated) for the network and cropped back.
-    public func translate(_ image: Tensor) -> Tensor {
-        let (H, W) = (image.shape[1], image.shape[2])
-        let (H4, W4) = ((H + 3) / 4 * 4, (W + 3) / 4 * 4)
-        let padded = padEdges(image, height: H4, width: W4).map { $0 * 2 - 1 }
-        // A tape of its own per image: with frozen parameters and a constant input it records nothing; what is
-        // derived from the weights (Winograd's transformed filters) stays with them (`Parameter.derived`).
-        let out = generator(Tape().constant(padded.reshaped([1] + padded.shape))).value
-        let cropped = crop(out.reshaped(Array(out.shape.dropFirst())), top: 0, left: 0, height: H, width: W)
-        return cropped.map { min(max(($0 + 1) / 2, 0), 1) }
-    }
+    public func translate(_ image: Tensor) -> Tensor { translateImage(image, with: generator) }
+}
+
+/// image [C, H, W] in [0, 1] → the generator's output [C', H, W] in [0, 1]. Sides that are not multiples of 4
+/// are padded (edge pixels repeated) for the network and cropped back. The generator should be frozen
+/// (`setRequiresGrad(false)` or `inInference`): then the tape records nothing.
+func translateImage(_ image: Tensor, with generator: ResnetGenerator) -> Tensor {
+    let (H, W) = (image.shape[1], image.shape[2])
+    let (H4, W4) = ((H + 3) / 4 * 4, (W + 3) / 4 * 4)
+    let padded = padEdges(image, height: H4, width: W4).map { $0 * 2 - 1 }
+    // A tape of its own per image: with frozen parameters and a constant input it records nothing; what is
+    // derived from the weights (Winograd's transformed filters) stays with them (`Parameter.derived`).
+    let out = generator(Tape().constant(padded.reshaped([1] + padded.shape))).value
+    let cropped = crop(out.reshaped(Array(out.shape.dropFirst())), top: 0, left: 0, height: H, width: W)
+    return cropped.map { min(max(($0 + 1) / 2, 0), 1) }
 }
 
 extension Translator {
@@ -120,11 +125,7 @@ extension Translator {
                 image = resizeBicubic(image, height: max(4, image.shape[1] * w / image.shape[2]), width: w)
             }
             let result = translate(image)
-            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            var name = stem + ".png", k = 2
-            while used.contains(name) { name = "\(stem)_\(k).png"; k += 1 }
-            used.insert(name)
-            let target = (folder as NSString).appendingPathComponent(name)
+            let target = (folder as NSString).appendingPathComponent(uniqueName(path, &used))
             try ImageFile.writePNG(result, to: target)
             written.append(target)
             progress(String(format: "[%d/%d] %@ → %@ (%d×%d, %.2f s)", i + 1, inputs.count, path, target,

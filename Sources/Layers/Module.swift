@@ -49,6 +49,24 @@ extension Module {
         for (_, p) in parameters(prefix: "") { p.requiresGrad = flag }
     }
 
+    /// This module and every module under it.
+    public var allModules: [Module] { [self] + children.flatMap { $0.module.allModules } }
+
+    /// Runs `body` with the module in inference: parameters frozen (a tape records nothing) and batch norms'
+    /// running statistics left as they are, so that a validation pass changes nothing training depends on;
+    /// both restored afterwards.
+    public func inInference<R>(_ body: () throws -> R) rethrows -> R {
+        let trainable = parameters(prefix: "").map { ($0.parameter, $0.parameter.requiresGrad) }
+        let norms = allModules.compactMap { $0 as? Norm2D }.map { ($0, $0.updatesRunningStats) }
+        setRequiresGrad(false)
+        for (norm, _) in norms { norm.updatesRunningStats = false }
+        defer {
+            for (p, flag) in trainable { p.requiresGrad = flag }
+            for (norm, flag) in norms { norm.updatesRunningStats = flag }
+        }
+        return try body()
+    }
+
     public func zeroGrad() {
         for (_, p) in parameters(prefix: "") { p.zeroGrad() }
     }

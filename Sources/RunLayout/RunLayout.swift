@@ -7,6 +7,8 @@ import Foundation
 //     losses.csv               one row per logging interval (`LossColumns`)
 //     checkpoints/latest.h5    and epoch_N.h5 (groups named by `Network`)
 //     samples/iter_NNNNNNN.png sample grids (`SampleGridLayout`)
+//     val.csv                  one row per validation (`ValidationColumns`), with --val_freq
+//     val/epoch_N/AtoB/*.png   and BtoA/: the validation images translated after epoch N
 //     translations/AtoB/*.png  and BtoA/, from `cyclegan translate --run`
 //     curves.png, curves.svg   from `cyclegan curves`
 //     index.html               from `cyclegan report`
@@ -24,6 +26,11 @@ public enum RunLayout {
     public static let curvesSVG = "curves.svg"
     public static let report = "index.html"
     public static let lock = ".lock"
+    public static let validation = "val.csv"
+    public static let validationImages = "val"
+
+    /// `val/epoch_N`: the validation images of epoch N, in AtoB/ and BtoA/.
+    public static func validationFolder(epoch: Int) -> String { "\(validationImages)/epoch_\(epoch)" }
 
     /// `epoch_N.h5`, saved every `--save_epoch_freq` epochs.
     public static func epochCheckpoint(_ epoch: Int) -> String { "epoch_\(epoch).h5" }
@@ -54,6 +61,18 @@ public enum LossColumns {
     public static let secondsPerIteration = "seconds_per_iter"
     /// The header the trainer writes.
     public static let header = [iteration, epoch] + losses + [learningRate, secondsPerIteration]
+}
+
+/// The columns of val.csv, in order: where the run stood, the cycle-reconstruction PSNR of each domain's
+/// validation images (A → B → A against A, in dB), KID of each direction's translations against the real
+/// images of its target domain with its standard deviation (nan without Inception weights), and the
+/// seconds the validation took.
+public enum ValidationColumns {
+    public static let psnrA = "psnr_cycle_A", psnrB = "psnr_cycle_B"
+    public static let kidAtoB = "kid_AtoB", kidAtoBStd = "kid_AtoB_std", kidBtoA = "kid_BtoA", kidBtoAStd = "kid_BtoA_std"
+    public static let seconds = "seconds"
+    public static let header = [LossColumns.iteration, LossColumns.epoch, psnrA, psnrB, kidAtoB, kidAtoBStd, kidBtoA,
+                                kidBtoAStd, seconds]
 }
 
 /// The four networks, under their checkpoint group names (the reference's).

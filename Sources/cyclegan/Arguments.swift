@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import CycleGAN
 import Layers
 import RunLayout
@@ -113,6 +114,22 @@ struct PreprocessArguments: ParsableArguments {
 
     var value: PreprocessOptions {
         PreprocessOptions(preprocess: preprocess, loadSize: loadSize, cropSize: cropSize, noFlip: noFlip)
+    }
+}
+
+/// Validation while training: when, on which images, with which Inception weights.
+struct ValidationArguments: ParsableArguments {
+    private static let defaults = ValidationOptions()
+    @Option(name: .customLong("val_freq"),
+            help: "Every this many epochs (0: never), translate testA/ and testB/ with both generators into <run>/val/epoch_N/ and log their cycle PSNR (and KID, with Inception weights) to val.csv.")
+    var valFreq = defaults.valFreq
+    @Option(name: .customLong("val_dir"), help: "The folder holding the validation testA/ and testB/ (default: --dataroot).")
+    var valDir: String?
+    @Option(help: "pytorch-fid's Inception weights (\(InceptionV3.weightsFileName); default: $\(InceptionV3.environmentVariable)): validation then also computes KID.")
+    var inception: String?
+
+    var value: ValidationOptions {
+        ValidationOptions(valFreq: valFreq, valDir: valDir, inception: InceptionWeights.path(flag: inception))
     }
 }
 

@@ -45,6 +45,7 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Method") var method: MethodArguments
     @OptionGroup(title: "Schedule") var schedule: ScheduleArguments
     @OptionGroup(title: "Data") var preprocessing: PreprocessArguments
+    @OptionGroup(title: "Validation") var validation: ValidationArguments
     @Option(name: .customLong("batch_size"), help: "Images per step.")
     var batchSize = defaults.batchSize
 
@@ -71,6 +72,7 @@ struct Train: ParsableCommand {
         c.method = method.value
         c.schedule = schedule.value
         c.preprocessing = preprocessing.value
+        c.validation = validation.value
         c.batchSize = batchSize
         c.printFreq = printFreq; c.displayFreq = displayFreq; c.saveLatestFreq = saveLatestFreq
         c.saveLatestMinutes = saveLatestMinutes; c.saveEpochFreq = saveEpochFreq; c.maxIterations = maxIterations
