@@ -12,6 +12,8 @@ public enum CurvePlot {
         public let pngPath: String
         public let svgPath: String
         public let summaries: [CurveSummary]
+        /// The run's val.csv, when it has one (one run only).
+        public var validation: ValidationLog? = nil
     }
 
     /// Plots one run: reads `RUN/losses.csv`, writes `RUN/curves.png` and `RUN/curves.svg`
@@ -20,11 +22,12 @@ public enum CurvePlot {
                                height: Int = defaultHeight, smoothing: Smoothing? = nil) throws -> Output {
         let run = try RunFolder(runPath)
         let log = try run.lossLog()
-        let figure = CurveFigure(run: run.name, log: log, smoothing: smoothing)
+        let validation = try run.validationLog()
+        let figure = CurveFigure(run: run.name, log: log, validation: validation, smoothing: smoothing)
         let png = output ?? run.displayPath("curves.png")
         let svg = output.map { ($0 as NSString).deletingPathExtension + ".svg" } ?? run.displayPath("curves.svg")
         try figure.write(png: png, svg: svg, width: width, height: height)
-        return Output(pngPath: png, svgPath: svg, summaries: [CurveSummary(log: log)])
+        return Output(pngPath: png, svgPath: svg, summaries: [CurveSummary(log: log)], validation: validation)
     }
 
     /// Overlays several runs: writes `output` (PNG) and the same figure as SVG beside it

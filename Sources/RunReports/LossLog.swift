@@ -58,7 +58,8 @@ public struct LossLog: Sendable {
     ///
     /// Throws `RunReportError` (one line naming the file and what to do) when the file is missing or
     /// unreadable, empty, has no data row yet, or lacks a required column.
-    public static func load(from csvPath: String) throws -> LossLog {
+    public static func load(from csvPath: String, required: [String] = requiredColumns,
+                            header: [String] = LossColumns.header) throws -> LossLog {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: csvPath, isDirectory: &isDirectory) else {
             throw RunReportError.missingFile(path: csvPath, advice:
@@ -73,11 +74,13 @@ public struct LossLog: Sendable {
         }
         // Decode leniently: a crash can leave a cut multi-byte sequence at the end.
         let text = String(decoding: data, as: UTF8.self)
-        return try parse(text, path: csvPath)
+        return try parse(text, path: csvPath, required: required, header: header)
     }
 
     /// Parses the text of a loss log; `path` is only used in messages.
-    public static func parse(_ text: String, path: String) throws -> LossLog {
+    /// `required`: the columns the file must have (losses.csv's by default; val.csv has others).
+    public static func parse(_ text: String, path: String, required: [String] = requiredColumns,
+                             header: [String] = LossColumns.header) throws -> LossLog {
         // Swift reads "\r\n" as one Character, a newline like "\n": both line ends are accepted.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if text.last?.isNewline == true { lines.removeLast() }  // the empty string after the final newline
@@ -87,14 +90,14 @@ public struct LossLog: Sendable {
             throw RunReportError.emptyLog(path: path)
         }
         let columns = splitFields(lines[headerIndex])
-        let missing = requiredColumns.filter { !columns.contains($0) }
+        let missing = required.filter { !columns.contains($0) }
         if !missing.isEmpty {
-            throw RunReportError.badHeader(path: path, missing: missing, found: columns)
+            throw RunReportError.badHeader(path: path, missing: missing, found: columns, expected: header)
         }
         if Set(columns).count != columns.count {
             let repeated = columns.filter { name in columns.filter { $0 == name }.count > 1 }
             throw RunReportError.badHeader(path: path, missing: [], found: columns,
-                                           reason: "repeats the column \(repeated[0])")
+                                           reason: "repeats the column \(repeated[0])", expected: header)
         }
 
         var table = [[Double]](repeating: [], count: columns.count)

@@ -44,6 +44,12 @@ public struct RunFolder: Sendable {
         try LossLog.load(from: displayPath(RunLayout.losses))
     }
 
+    /// Reads `val.csv`; nil when the run has none (it was trained without --val_freq).
+    public func validationLog() throws -> ValidationLog? {
+        guard FileManager.default.fileExists(atPath: path(RunLayout.validation)) else { return nil }
+        return try ValidationLog.load(from: displayPath(RunLayout.validation))
+    }
+
     // MARK: - Samples
 
     /// A sample grid written during training.

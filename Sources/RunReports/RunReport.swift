@@ -31,9 +31,11 @@ public enum RunReport {
         var summary: CurveSummary? = nil
         var svg: String? = nil
         var curvesProblem: String? = nil
+        var validation: ValidationLog? = nil, validationProblem: String? = nil
+        do { validation = try run.validationLog() } catch { validationProblem = String(describing: error) }
         do {
             let log = try run.lossLog()
-            let figure = CurveFigure(run: run.name, log: log, smoothing: smoothing)
+            let figure = CurveFigure(run: run.name, log: log, validation: validation, smoothing: smoothing)
             try figure.write(png: run.curvesPNGPath, svg: run.curvesSVGPath, width: width, height: height)
             summary = CurveSummary(log: log)
             svg = figure.svg(width: width, height: height, responsive: true)
@@ -48,7 +50,7 @@ public enum RunReport {
         let samples = run.samples()
         let translations = run.translations()
         let page = html(run: run, summary: summary, inlineSVG: svg, curvesProblem: curvesProblem,
-                        configuration: configuration, configProblem: configProblem, samples: samples,
+                        validation: validation, validationProblem: validationProblem, configuration: configuration, configProblem: configProblem, samples: samples,
                         translations: translations, checkpoints: run.checkpoints(), now: now)
         try writeTextAtomically(page, to: run.reportPath)
         return Output(url: URL(fileURLWithPath: run.reportPath), curvesProblem: curvesProblem,
@@ -58,6 +60,7 @@ public enum RunReport {
     // MARK: - The page
 
     static func html(run: RunFolder, summary: CurveSummary?, inlineSVG: String?, curvesProblem: String?,
+                     validation: ValidationLog? = nil, validationProblem: String? = nil,
                      configuration: [(key: String, value: String)]?, configProblem: String?,
                      samples: [RunFolder.Sample], translations: [RunFolder.Translation],
                      checkpoints: [RunFolder.CheckpointFile], now: Date) -> String {
@@ -87,7 +90,8 @@ public enum RunReport {
         facts.append("report written \(dateText(now))")
         page.raw("<p class=\"facts\">\(facts.map(xmlEscaped).joined(separator: " · "))</p>")
         page.raw("""
-        <nav><a href="#summary">Summary</a><a href="#curves">Curves</a><a href="#samples">Samples</a>\
+        <nav><a href="#summary">Summary</a><a href="#curves">Curves</a><a href="#validation">Validation</a>\
+        <a href="#samples">Samples</a>\
         <a href="#translations">Translations</a><a href="#config">Configuration</a>\
         <a href="#checkpoints">Checkpoints</a></nav>
         </header>
@@ -112,6 +116,8 @@ public enum RunReport {
             page.raw("<p class=\"problem\">No curves: \(xmlEscaped(curvesProblem ?? "no loss log"))</p>")
         }
         page.raw("</section>")
+
+        validationSection(run: run, validation, problem: validationProblem, into: &page)
 
         // Samples, newest first.
         page.raw("<section id=\"samples\"><h2>Samples <small>\(samples.count), newest first</small></h2>")
@@ -199,6 +205,45 @@ public enum RunReport {
     }
 
     /// The loss table with its warnings.
+    /// One row per validation, the best one marked, and the best epoch's translations.
+    private static func validationSection(run: RunFolder, _ validation: ValidationLog?, problem: String?,
+                                          into page: inout HTMLBuilder) {
+        page.raw("<section id=\"validation\"><h2>Validation <small>val.csv</small></h2>")
+        guard let v = validation, v.rowCount > 0 else {
+            page.raw(problem.map { "<p class=\"problem\">\(xmlEscaped($0))</p>" }
+                     ?? "<p class=\"empty\">None: train with <code>--val_freq N</code> (and <code>--inception FILE</code> for KID) "
+                        + "to translate the test images every N epochs and measure them.</p>")
+            page.raw("</section>")
+            return
+        }
+        let best = v.best
+        page.raw("<p>Best: epoch \(v.epoch(best)), by the \(xmlEscaped(v.criterion)).</p>")
+        page.raw("<table class=\"numbers\"><thead><tr><th>epoch</th><th>iteration</th><th>cycle PSNR A (dB)</th>"
+                 + "<th>cycle PSNR B (dB)</th>" + (v.hasKID ? "<th>KID A→B</th><th>KID B→A</th>" : "")
+                 + "<th>seconds</th></tr></thead><tbody>")
+        let columns = [ValidationColumns.psnrA, ValidationColumns.psnrB]
+            + (v.hasKID ? [ValidationColumns.kidAtoB, ValidationColumns.kidBtoA] : []) + [ValidationColumns.seconds]
+        for row in 0..<v.rowCount {
+            let cells = columns.map { String(format: "%.4g", v.column($0)[row]) }
+            page.raw("<tr\(row == best ? " class=\"best\"" : "")><td>\(v.epoch(row))\(row == best ? " ★" : "")</td>"
+                     + "<td>\(formatThousands(v.iterations[row]))</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>")
+        }
+        page.raw("</tbody></table>")
+        let folder = RunLayout.validationFolder(epoch: v.epoch(best))
+        for direction in Direction.allCases {
+            let files = run.listFiles(folder + "/" + direction.rawValue).filter { $0.lowercased().hasSuffix(".png") }.sorted()
+            guard !files.isEmpty else { continue }
+            page.raw("<h3>\(direction.arrow), epoch \(v.epoch(best)) <small>\(folder)/\(direction.rawValue)</small></h3><div class=\"pairs\">")
+            for name in files.prefix(8) {
+                let href = relativeURL(folder + "/" + direction.rawValue + "/" + name)
+                page.raw("<figure class=\"pair\"><a href=\"\(href)\"><img src=\"\(href)\" alt=\"\(xmlEscaped(name))\" loading=\"lazy\"></a>"
+                         + "<figcaption>\(xmlEscaped(name))</figcaption></figure>")
+            }
+            page.raw("</div>")
+        }
+        page.raw("</section>")
+    }
+
     private static func summaryTable(_ summary: CurveSummary, into page: inout HTMLBuilder) {
         let flagged = Set(summary.warnings.map(\.column))
         page.raw("<table class=\"numbers\"><thead><tr><th>loss</th><th>last</th><th>min</th>"
@@ -331,6 +376,7 @@ public enum RunReport {
     .config td { word-break: break-all; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
     code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
     footer { color: var(--muted); font-size: 13px; padding-bottom: 30px; }
+    tr.best td { font-weight: 600; background: #f3f8ee; }
     """
 }
 

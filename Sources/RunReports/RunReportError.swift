@@ -1,3 +1,4 @@
+import RunLayout
 import Foundation
 
 /// A mistake in the user's input, told in one line that names the file and says what to do.
@@ -11,7 +12,8 @@ public enum RunReportError: Error, Equatable, CustomStringConvertible, Localized
     /// The file is empty (not even a header).
     case emptyLog(path: String)
     /// The header lacks required columns (or is otherwise unusable).
-    case badHeader(path: String, missing: [String], found: [String], reason: String? = nil)
+    case badHeader(path: String, missing: [String], found: [String], reason: String? = nil,
+                   expected: [String] = LossColumns.header)
     /// The header is there but no complete data row is.
     case noRows(path: String, partialLine: Bool)
     /// An output file could not be written.
@@ -29,15 +31,15 @@ public enum RunReportError: Error, Equatable, CustomStringConvertible, Localized
         case .emptyLog(let path):
             return "\(path): the file is empty; it should start with the header "
                 + "`iteration,epoch,D_A,G_A,...`: let the run log its first interval, or point to another run"
-        case .badHeader(let path, let missing, let found, let reason):
+        case .badHeader(let path, let missing, let found, let reason, let expected):
             let shown = found.prefix(12).joined(separator: ",") + (found.count > 12 ? ",..." : "")
+            let kind = expected == LossColumns.header ? "a loss log" : "a validation log"
             if let reason {
-                return "\(path): the header \(reason) (found: \(shown)); is this a loss log of cyclegan train?"
+                return "\(path): the header \(reason) (found: \(shown)); is this \(kind) of cyclegan train?"
             }
             let plural = missing.count == 1 ? "column" : "columns"
             return "\(path): the header lacks the \(plural) \(missing.joined(separator: ", ")) (found: \(shown)); "
-                + "a loss log of cyclegan train starts with "
-                + "iteration,epoch,D_A,G_A,cycle_A,idt_A,D_B,G_B,cycle_B,idt_B,lr,seconds_per_iter"
+                + "\(kind) of cyclegan train starts with " + expected.joined(separator: ",")
         case .noRows(let path, let partialLine):
             return partialLine
                 ? "\(path): no complete row yet (the only row is still being written); try again after the run's first logging interval"

@@ -81,6 +81,7 @@ struct Curves: ParsableCommand {
             if index > 0 { print("") }
             print(summary.formattedTable(colors: colors))
         }
+        if let validation = result.validation { print(""); print(validation.headline) }
         print("")
         print("wrote \(result.pngPath) and \(result.svgPath)")
         if strict, result.summaries.contains(where: { !$0.warnings.isEmpty }) {

@@ -124,7 +124,7 @@ import Testing
         try "step,loss_G,loss_D\n1,2,3\n".write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: RunReportError.self) { try LossLog.load(from: path) }
         expectOneClearLine(error, path: path, mentions: ["lacks the columns", "iteration", "D_A", "cycle_B"])
-        if case .badHeader(_, let missing, _, _)? = error { #expect(missing == LossLog.requiredColumns) }
+        if case .badHeader(_, let missing, _, _, _)? = error { #expect(missing == LossLog.requiredColumns) }
     }
 
     @Test("number syntax: what Swift, C and Python print")

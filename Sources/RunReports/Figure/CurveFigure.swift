@@ -1,4 +1,5 @@
 import Foundation
+import RunLayout
 
 /// The loss-curve figure: a grid of panels, x = iteration, each loss drawn raw (faint) and smoothed
 /// (bold), with ticks, labels, legends, epoch marks and red marks where values are NaN or infinite.
@@ -72,7 +73,8 @@ public struct CurveFigure: Sendable {
 
     /// One run: six panels, discriminators (D_A, D_B), adversarial generator losses (G_A, G_B), cycle,
     /// identity, learning rate and seconds per iteration. `smoothing` nil = exponential, automatic window.
-    public init(run name: String, log: LossLog, smoothing: Smoothing? = nil) {
+    /// With `validation` (val.csv), two more panels: the cycle PSNR of each domain and, when computed, KID.
+    public init(run name: String, log: LossLog, validation: ValidationLog? = nil, smoothing: Smoothing? = nil) {
         let x = log.iterations
         func pair(_ title: String, _ a: String, _ b: String) -> Panel {
             Panel(title: title, series: [(a, CurveFigure.colorA), (b, CurveFigure.colorB)].compactMap { column, color in
@@ -88,12 +90,12 @@ public struct CurveFigure: Sendable {
                 [Series(label: "lr", color: CurveFigure.colorRate, iterations: x, values: $0, smoothed: false)] } ?? []),
             Panel(title: "Seconds per iteration", series: log.secondsPerIteration.map {
                 [Series(label: "s/iter", color: CurveFigure.colorSpeed, iterations: x, values: $0)] } ?? []),
-        ]
+        ] + (validation.map(CurveFigure.validationPanels) ?? [])
         let smoothing = (smoothing ?? .exponential(window: 0)).resolved(rowCount: log.rowCount)
         let summary = CurveSummary(log: log)
         var subtitle = summary.headline.replacingOccurrences(of: log.path + ": ", with: "")
         subtitle = subtitle.replacingOccurrences(of: " (last line still being written: skipped)", with: " (live)")
-        self.init(title: "Loss curves: \(name)", subtitle: subtitle, panels: panels, columns: 3,
+        self.init(title: "Loss curves: \(name)", subtitle: subtitle, panels: panels, columns: validation == nil ? 3 : 4,
                   epochMarks: CurveFigure.epochMarks(log), smoothing: smoothing)
     }
 
@@ -116,6 +118,18 @@ public struct CurveFigure: Sendable {
         let subtitle = runs.map { "\($0.name): \($0.log.rowCount) rows" }.joined(separator: ", ")
         self.init(title: "Loss curves: \(runs.count) runs", subtitle: subtitle, panels: top + bottom, columns: 5,
                   legend: zip(runs, colors).map { LegendEntry(label: $0.name, color: $1) }, smoothing: smoothing)
+    }
+
+    /// The validation panels: points per validation, not smoothed (they are few and each is a measurement).
+    static func validationPanels(_ v: ValidationLog) -> [Panel] {
+        func panel(_ title: String, _ columns: [(label: String, column: String)]) -> Panel {
+            Panel(title: title, series: zip(columns, [CurveFigure.colorA, CurveFigure.colorB]).map { c, color in
+                Series(label: c.label, color: color, iterations: v.iterations, values: v.column(c.column), smoothed: false)
+            })
+        }
+        let psnr = panel("Val. cycle PSNR, dB", [("A", ValidationColumns.psnrA), ("B", ValidationColumns.psnrB)])
+        guard v.hasKID else { return [psnr] }
+        return [psnr, panel("Val. KID", [("AtoB", ValidationColumns.kidAtoB), ("BtoA", ValidationColumns.kidBtoA)])]
     }
 
     /// The first row of each epoch after the first, from the log's `epoch` column.
