@@ -37,7 +37,7 @@ public struct LinearAlgebraError: Error, CustomStringConvertible {
 /// statistics are of Inception features. tr √(Σ₁Σ₂) is the sum of the square roots of the eigenvalues of
 /// the symmetric √Σ₁ Σ₂ √Σ₁, which has the same eigenvalues as Σ₁Σ₂; both decompositions are LAPACK's
 /// dsyevd. pytorch-fid takes scipy's sqrtm of the non-symmetric product instead; the two agree to rounding
-/// (checked against it on random features). Eigenvalues that rounding makes slightly negative count as 0.
+/// (checked against it on random features). Eigenvalues within rounding of 0 (`rankTolerance`) count as 0.
 public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) throws -> Double {
     precondition(a.dimension == b.dimension, "statistics of different dimensions")
     let d = a.dimension
@@ -49,8 +49,9 @@ public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) thro
     // √Σ₁ = V diag(√λ) Vᵀ
     var vectors = a.covariance
     let values = try symmetricEigen(&vectors, dimension: d, wantVectors: true)
+    let cutoff = rankTolerance(values, dimension: d)
     var scaled = vectors   // V diag(√λ), column j scaled
-    for i in 0..<d { for j in 0..<d { scaled[i * d + j] *= max(values[j], 0).squareRoot() } }
+    for i in 0..<d { for j in 0..<d { scaled[i * d + j] *= values[j] > cutoff ? values[j].squareRoot() : 0 } }
     var root = [Double](repeating: 0, count: d * d)
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(d), Int32(d), Int32(d), 1, scaled, Int32(d),
                 vectors, Int32(d), 0, &root, Int32(d))
@@ -61,8 +62,17 @@ public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) thro
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(d), Int32(d), 1, product, Int32(d),
                 root, Int32(d), 0, &m, Int32(d))
     let eigenvalues = try symmetricEigen(&m, dimension: d, wantVectors: false)
-    let traceOfRoot = eigenvalues.reduce(0) { $0 + max($1, 0).squareRoot() }
+    let mCutoff = rankTolerance(eigenvalues, dimension: d)
+    let traceOfRoot = eigenvalues.reduce(0) { $0 + ($1 > mCutoff ? $1.squareRoot() : 0) }
     return meanTerm + traces - 2 * traceOfRoot
+}
+
+/// Eigenvalues at or below this are rounding, not signal: d · ε · max |λ| (numpy's matrix_rank tolerance).
+/// Counting them matters with fewer images than dimensions: the null space then holds d − n eigenvalues of
+/// ±rounding, whose square roots (√ turns 1e-4 into 1e-2) would add up to a visible error; pytorch-fid's sqrtm
+/// meets the same noise and raises "Imaginary component".
+func rankTolerance(_ eigenvalues: [Double], dimension d: Int) -> Double {
+    (eigenvalues.map(abs).max() ?? 0) * Double(d) * Double.ulpOfOne
 }
 
 /// The eigenvalues (ascending) of the symmetric matrix `a` (d × d, row-major; only one triangle is read),
