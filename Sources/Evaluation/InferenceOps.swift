@@ -96,19 +96,24 @@ private func im2col(_ input: UnsafePointer<Float>, _ x: FeatureMaps, _ shape: Co
         for c in channels {
             for ky in 0..<kh {
                 for kx in 0..<kw {
+                    // The output columns whose input column ix = ox·s − pw + kx lies inside [0, W).
+                    let oxLo = min(Wo, max(0, (pw - kx + s - 1) / s)), oxHi = max(oxLo, min(Wo, (W - 1 + pw - kx) / s + 1))
                     var row = dst.value + ((c * kh + ky) * kw + kx) * rowLength
                     for n in images {
                         let plane = src.value + (c * N + n) * H * W
                         for oy in 0..<Ho {
                             let iy = oy * s - ph + ky
-                            if iy < 0 || iy >= H {
+                            if iy < 0 || iy >= H || oxLo == oxHi {
                                 row.update(repeating: 0, count: Wo)
                             } else {
-                                let line = plane + iy * W
-                                for ox in 0..<Wo {
-                                    let ix = ox * s - pw + kx
-                                    row[ox] = ix >= 0 && ix < W ? line[ix] : 0
+                                let line = plane + iy * W - pw + kx   // line[ox·s] is input column ox·s − pw + kx
+                                row.update(repeating: 0, count: oxLo)
+                                if s == 1 {
+                                    (row + oxLo).update(from: line + oxLo, count: oxHi - oxLo)
+                                } else {
+                                    for ox in oxLo..<oxHi { row[ox] = line[ox * s] }
                                 }
+                                (row + oxHi).update(repeating: 0, count: Wo - oxHi)
                             }
                             row += Wo
                         }
@@ -128,30 +133,32 @@ enum Pooling {
     case averageOfInside
 }
 
-/// k × k pooling with stride s and padding p on every plane, floor mode.
+/// k × k pooling with stride s and padding p on every plane, floor mode. Separable: each row's windows
+/// first, then each column's, since a window's max (or sum) is the max (sum) of its rows' maxima (sums);
+/// averages divide by the number of pixels of the window inside the image.
 func pool(_ x: FeatureMaps, _ kind: Pooling, kernel k: Int, stride s: Int, padding p: Int) -> FeatureMaps {
     let (H, W) = (x.height, x.width)
     let Ho = (H + 2 * p - k) / s + 1, Wo = (W + 2 * p - k) / s + 1
     var y = FeatureMaps(channels: x.channels, images: x.images, height: Ho, width: Wo)
-    let planes = x.channels * x.images
+    // The window of output o along an axis of length n: input positions lo..<hi.
+    func windows(_ outputs: Int, _ n: Int) -> [Range<Int>] {
+        (0..<outputs).map { o in max(0, o * s - p)..<min(n, o * s - p + k) }
+    }
+    let columns = windows(Wo, W), rows = windows(Ho, H)
     x.values.withUnsafeBufferPointer { input in
         y.values.withUnsafeMutableBufferPointer { output in
             let src = Unchecked(input.baseAddress!), dst = Unchecked(output.baseAddress!)
-            parallelChunks(planes, costPerItem: Ho * Wo * k * k) { range in
-                for plane in range {
+            parallelChunks(x.channels * x.images, costPerItem: H * Wo * k + Ho * Wo * k) { planes in
+                let across = UnsafeMutablePointer<Float>.allocate(capacity: H * Wo)   // [H, Wo]: rows pooled
+                defer { across.deallocate() }
+                for plane in planes {
                     let from = src.value + plane * H * W, to = dst.value + plane * Ho * Wo
-                    for oy in 0..<Ho {
-                        let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
-                        for ox in 0..<Wo {
-                            let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
-                            var acc: Float = kind == .max ? -.infinity : 0
-                            for iy in y0..<y1 {
-                                for ix in x0..<x1 {
-                                    let v = from[iy * W + ix]
-                                    if kind == .max { acc = Swift.max(acc, v) } else { acc += v }
-                                }
-                            }
-                            to[oy * Wo + ox] = kind == .max ? acc : acc / Float((y1 - y0) * (x1 - x0))
+                    switch kind {   // one loop per kind, so that the compiler sees a plain max or sum
+                    case .max: poolPlane(from, to, across, W, Wo, rows, columns, Maximum.self)
+                    case .averageOfInside:
+                        poolPlane(from, to, across, W, Wo, rows, columns, Sum.self)
+                        for (oy, window) in rows.enumerated() {
+                            for (ox, column) in columns.enumerated() { to[oy * Wo + ox] /= Float(window.count * column.count) }
                         }
                     }
                 }
@@ -159,6 +166,45 @@ func pool(_ x: FeatureMaps, _ kind: Pooling, kernel k: Int, stride s: Int, paddi
         }
     }
     return y
+}
+
+/// How a window's values combine, as a type: the generic `poolPlane` is then specialised to a plain max or
+/// sum that vectorises (a closure would be called per value).
+private protocol Combination { static func combine(_ a: Float, _ b: Float) -> Float }
+private enum Maximum: Combination { @inline(__always) static func combine(_ a: Float, _ b: Float) -> Float { max(a, b) } }
+private enum Sum: Combination { @inline(__always) static func combine(_ a: Float, _ b: Float) -> Float { a + b } }
+
+private func poolPlane<C: Combination>(_ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>,
+                                       _ across: UnsafeMutablePointer<Float>, _ W: Int, _ Wo: Int,
+                                       _ rows: [Range<Int>], _ columns: [Range<Int>], _: C.Type) {
+    let combine = C.combine
+    // Windows of three inside the row (Inception's every pool) unrolled: the loop then vectorises.
+    let full = columns.indices.filter { columns[$0].count == 3 }
+    let inner = full.count == columns.count || (full.last.map { $0 - full[0] + 1 } == full.count) ? full : []
+    let step = inner.count > 1 ? columns[inner[1]].lowerBound - columns[inner[0]].lowerBound : 1
+    for iy in 0..<(rows.last!.upperBound) {
+        let line = from + iy * W, out = across + iy * Wo
+        for (ox, window) in columns.enumerated() where inner.isEmpty || ox < inner[0] || ox > inner.last! {
+            var v = line[window.lowerBound]
+            for ix in (window.lowerBound + 1)..<window.upperBound { v = combine(v, line[ix]) }
+            out[ox] = v
+        }
+        if let first = inner.first {
+            let start = line + columns[first].lowerBound
+            for (i, ox) in (first...inner.last!).enumerated() {
+                let a = start + i * step
+                out[ox] = combine(combine(a[0], a[1]), a[2])
+            }
+        }
+    }
+    for (oy, window) in rows.enumerated() {
+        let out = to + oy * Wo
+        out.update(from: across + window.lowerBound * Wo, count: Wo)
+        for iy in (window.lowerBound + 1)..<window.upperBound {
+            let line = across + iy * Wo
+            for ox in 0..<Wo { out[ox] = combine(out[ox], line[ox]) }
+        }
+    }
 }
 
 /// The branches stacked along channels, in order (torch.cat(_, 1)).

@@ -1,8 +1,8 @@
 import Codecs
 import Foundation
-import Tensor
 import Testing
 @testable import Evaluation
+@testable import Tensor
 
 /// Fixtures of Scripts/pytorch/make_eval_fixtures.py (Tests/EvaluationTests/Fixtures/README.md). The tests
 /// that need the random-weight network are here, beside the command-line tests, so that its formula is
@@ -66,7 +66,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite("FID Inception")
 struct InceptionTests {
-    @Test("the 2048-d features of four images (64², 48×80, 120×100, 299²) equal pytorch-fid's within 1e-4 relative")
+    @Test("the 2048-d features of four images (64², 48×80, 120×100, 299²) equal pytorch-fid's within 1e-4 relative (2e-4 on ill-conditioned noise)")
     func featuresEqualPyTorch() throws {
         let h5 = try HDF5File(path: evaluationFixture("inception.h5"), mode: .read)
         defer { h5.close() }
@@ -92,9 +92,12 @@ struct InceptionTests {
             let ours = relativeDifference(features, exact), theirs = relativeDifference(torch, exact)
             print("FID Inception, input \(i) \(image.shape): relative difference to pytorch-fid \(difference); "
                   + "to float64: ours \(ours), PyTorch's float32 \(theirs)")
-            #expect(difference < 1e-4)
             // Rounding, not a slip: no further from the float64 network than twice PyTorch's own float32 is.
             #expect(ours < 2 * theirs + 1e-6)
+            // Within 1e-4 of PyTorch where its own float32 is within 1e-5 of float64 (inputs 0–2). On the 299²
+            // noise (input 3) PyTorch's float32 is itself 5.2e-5 from float64, and two float32 networks can
+            // differ by the sum of their distances: 2e-4 is the bound there (measured 8e-5 to 9e-5).
+            #expect(difference < (theirs < 1e-5 ? 1e-4 : 2e-4))
         }
     }
 
@@ -107,6 +110,19 @@ struct InceptionTests {
         for (i, image) in images.enumerated() {
             let alone = RandomInception.network.features([image]).scalars
             #expect(relativeDifference(Array(batch[(i * 2048)..<((i + 1) * 2048)]), alone) < 1e-5)
+        }
+    }
+
+    @Test("the features do not depend on the thread count: 1, 2 and 3 kernel threads give the same bits")
+    func sameBitsWhateverTheThreads() throws {
+        let h5 = try HDF5File(path: evaluationFixture("inception.h5"), mode: .read)
+        defer { h5.close() }
+        let image = try h5.read("input/1")
+        let reference = RandomInception.network.features([image]).scalars
+        for workers in [0, 2] {
+            let pool = WorkerPool(workers: workers)
+            let features = WorkerPool.$override.withValue(pool) { RandomInception.network.features([image]).scalars }
+            #expect(features == reference, "\(workers + 1) threads")
         }
     }
 

@@ -35,6 +35,7 @@ struct CommandLineDefaultsTests {
             "--preprocess", "crop", "--load_size", "40", "--crop_size", "32", "--no_flip", "--batch_size", "2",
             "--print_freq", "6", "--display_freq", "7", "--save_latest_freq", "8", "--save_latest_minutes", "1.5",
             "--save_epoch_freq", "9", "--max_iterations", "10",
+            "--val_freq", "2", "--val_dir", "v", "--inception", "i.pth",
         ])
         var e = TrainConfig()
         e.dataroot = "d"; e.name = "n"; e.runsDir = "r"; e.seed = 3; e.continueTrain = true; e.initFrom = "w.pth"
@@ -48,6 +49,7 @@ struct CommandLineDefaultsTests {
         e.batchSize = 2
         e.printFreq = 6; e.displayFreq = 7; e.saveLatestFreq = 8; e.saveLatestMinutes = 1.5; e.saveEpochFreq = 9
         e.maxIterations = 10
+        e.validation = ValidationOptions(valFreq: 2, valDir: "v", inception: "i.pth")
         #expect(parsed.config == e)
     }
 }
