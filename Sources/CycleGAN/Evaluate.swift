@@ -35,34 +35,33 @@ public struct FeatureExtractor {
 
     /// Features [N, 2048] of images [C, H, W] in [0, 1]; gray images are replicated to RGB (PIL's convert("RGB")).
     public func features(of images: [Tensor], label: String, progress: (String) -> Void = { _ in }) -> Tensor {
-        let start = Date()
-        var rows: [Float] = []
-        rows.reserveCapacity(images.count * InceptionV3.featureCount)
-        for first in stride(from: 0, to: images.count, by: batchSize) {
-            let batch = images[first..<min(images.count, first + batchSize)].map(rgb)
-            rows += network.features(batch).scalars
-            let done = first + batch.count
-            progress(String(format: "  Inception features of %@: %d/%d (%.1f s)", label, done, images.count,
-                            Date().timeIntervalSince(start)))
-        }
-        return Tensor(shape: [images.count, InceptionV3.featureCount], values: rows)
+        batches(images.count, label: label, progress: progress) { range in images[range].map(rgb) }
     }
 
     /// Features of image files: decoded one batch at a time, so a folder of any size fits in memory.
     public func features(ofFiles files: [String], label: String, progress: (String) -> Void = { _ in }) throws -> Tensor {
-        let start = Date()
-        var rows: [Float] = []
-        for first in stride(from: 0, to: files.count, by: batchSize) {
-            let batch = try files[first..<min(files.count, first + batchSize)].map { try ImageFile.read($0, channels: 3) }
-            rows += network.features(batch).scalars
-            progress(String(format: "  Inception features of %@: %d/%d (%.1f s)", label, first + batch.count,
-                            files.count, Date().timeIntervalSince(start)))
+        let features = try batches(files.count, label: label, progress: progress) { range in
+            try files[range].map { try ImageFile.read($0, channels: 3) }
         }
-        let features = Tensor(shape: [files.count, InceptionV3.featureCount], values: rows)
-        if let bad = rows.firstIndex(where: { !$0.isFinite }) {
+        if let bad = features.scalars.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(files[bad / InceptionV3.featureCount]) gives non-finite Inception features: the weights file is damaged")
         }
         return features
+    }
+
+    /// The features of `count` images that `load` gives a batch at a time, with a progress line per batch.
+    private func batches(_ count: Int, label: String, progress: (String) -> Void,
+                         load: (Range<Int>) throws -> [Tensor]) rethrows -> Tensor {
+        let start = Date()
+        var rows: [Float] = []
+        rows.reserveCapacity(count * InceptionV3.featureCount)
+        for first in stride(from: 0, to: count, by: batchSize) {
+            let range = first..<min(count, first + batchSize)
+            rows += network.features(try load(range)).scalars
+            progress(String(format: "  Inception features of %@: %d/%d (%.1f s)", label, range.upperBound, count,
+                            Date().timeIntervalSince(start)))
+        }
+        return Tensor(shape: [count, InceptionV3.featureCount], values: rows)
     }
 }
 
