@@ -34,10 +34,11 @@ public struct LinearAlgebraError: Error, CustomStringConvertible {
 }
 
 /// The Fréchet distance between two Gaussians, ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr √(Σ₁ Σ₂): FID when the
-/// statistics are of Inception features. tr √(Σ₁Σ₂) is the sum of the square roots of the eigenvalues of
-/// the symmetric √Σ₁ Σ₂ √Σ₁, which has the same eigenvalues as Σ₁Σ₂; both decompositions are LAPACK's
-/// dsyevd. pytorch-fid takes scipy's sqrtm of the non-symmetric product instead; the two agree to rounding
-/// (checked against it on random features). Eigenvalues within rounding of 0 (`rankTolerance`) count as 0.
+/// statistics are of Inception features. With Σ₁ = V Λ Vᵀ (LAPACK's dsyevd) and B = V √Λ restricted to the
+/// eigenvalues above rounding (`rankTolerance`), Σ₁ = B Bᵀ, so Σ₁Σ₂ has the eigenvalues of the symmetric r × r
+/// matrix Bᵀ Σ₂ B (r the rank: at most n − 1 for n images); tr √(Σ₁Σ₂) is the sum of their square roots.
+/// pytorch-fid takes scipy's sqrtm of the non-symmetric product instead; the two agree to rounding (checked
+/// against it on random features).
 public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) throws -> Double {
     precondition(a.dimension == b.dimension, "statistics of different dimensions")
     let d = a.dimension
@@ -46,22 +47,20 @@ public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) thro
     var traces = 0.0
     for j in 0..<d { traces += a.covariance[j * d + j] + b.covariance[j * d + j] }
 
-    // √Σ₁ = V diag(√λ) Vᵀ
     var vectors = a.covariance
     let values = try symmetricEigen(&vectors, dimension: d, wantVectors: true)
     let cutoff = rankTolerance(values, dimension: d)
-    var scaled = vectors   // V diag(√λ), column j scaled
-    for i in 0..<d { for j in 0..<d { scaled[i * d + j] *= values[j] > cutoff ? values[j].squareRoot() : 0 } }
-    var root = [Double](repeating: 0, count: d * d)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(d), Int32(d), Int32(d), 1, scaled, Int32(d),
-                vectors, Int32(d), 0, &root, Int32(d))
-    // M = √Σ₁ Σ₂ √Σ₁
-    var product = [Double](repeating: 0, count: d * d), m = [Double](repeating: 0, count: d * d)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(d), Int32(d), 1, root, Int32(d),
-                b.covariance, Int32(d), 0, &product, Int32(d))
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(d), Int32(d), 1, product, Int32(d),
-                root, Int32(d), 0, &m, Int32(d))
-    let eigenvalues = try symmetricEigen(&m, dimension: d, wantVectors: false)
+    let kept = values.indices.filter { values[$0] > cutoff }
+    let r = kept.count
+    guard r > 0 else { return meanTerm + traces }
+    var factor = [Double](repeating: 0, count: d * r)   // B = V √Λ, d × r
+    for i in 0..<d { for (k, j) in kept.enumerated() { factor[i * r + k] = vectors[i * d + j] * values[j].squareRoot() } }
+    var product = [Double](repeating: 0, count: d * r), m = [Double](repeating: 0, count: r * r)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(r), Int32(d), 1, b.covariance, Int32(d),
+                factor, Int32(r), 0, &product, Int32(r))                                  // Σ₂ B
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r), Int32(r), Int32(d), 1, factor, Int32(r),
+                product, Int32(r), 0, &m, Int32(r))                                        // Bᵀ Σ₂ B
+    let eigenvalues = try symmetricEigen(&m, dimension: r, wantVectors: false)
     let mCutoff = rankTolerance(eigenvalues, dimension: d)
     let traceOfRoot = eigenvalues.reduce(0) { $0 + ($1 > mCutoff ? $1.squareRoot() : 0) }
     return meanTerm + traces - 2 * traceOfRoot

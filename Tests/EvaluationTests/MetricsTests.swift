@@ -37,7 +37,8 @@ struct MetricsTests {
         print("FID of the folder features: ours \(fid), pytorch-fid \(expected)")
         #expect(relative(fid, expected) < 1e-5)
         // A set against itself: 0 up to rounding, though its 2040 null-space eigenvalues are rounding noise
-        // (pytorch-fid raises on this one). Without the rank tolerance: −0.014 (checked: it fails).
+        // (pytorch-fid raises on this one). The rank tolerance keeps them out: without it, an earlier form
+        // (the eigenvalues of √Σ₁ Σ₂ √Σ₁ over all 2048) gave −0.014 here, which fails this check.
         let stats = FeatureStatistics(real)
         let trace = (0..<stats.dimension).reduce(0.0) { $0 + stats.covariance[$1 * stats.dimension + $1] }
         let same = try frechetDistance(stats, stats)
