@@ -53,14 +53,14 @@ public enum ImageFile {
         }
     }
 
-    /// Writes [channels, H, W] (channels 1 or 3) values in [0, 1] (clamped, rounded) as an 8-bit PNG,
-    /// gray or RGB. Written to a temporary file in the same folder and renamed into place, so a crash
-    /// never leaves a half-written file. A [1, C, H, W] tensor (a batch of one) is accepted too.
     /// The image as `writePNG` stores it and `read` gives it back: each value rounded to k/255.
     public static func eightBit(_ image: Tensor) -> Tensor {
         image.map { DecodedImage.scale[Int(quantize($0))] }
     }
 
+    /// Writes [channels, H, W] (channels 1 or 3) values in [0, 1] (clamped, rounded) as an 8-bit PNG,
+    /// gray or RGB. Written to a temporary file in the same folder and renamed into place, so a crash
+    /// never leaves a half-written file. A [1, C, H, W] tensor (a batch of one) is accepted too.
     public static func writePNG(_ image: Tensor, to path: String) throws {
         var shape = image.shape
         if shape.count == 4 && shape[0] == 1 { shape.removeFirst() }

@@ -20,7 +20,14 @@ public enum InceptionWeights {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError("\(path) does not exist: \(missing)")
         }
-        return try InceptionV3(path: path)
+        do {
+            return try InceptionV3(path: path)
+        } catch let error as CodecError {
+            // The reader's advice is for files torch wrote here; a damaged download is fetched again.
+            let problem = error.message.range(of: ": ", options: .backwards).map { String(error.message[..<$0.lowerBound]) }
+                ?? error.message
+            throw DataError("\(error.path) \(problem): download \(InceptionV3.weightsFileName) again from \(InceptionV3.weightsURL)")
+        }
     }
 }
 
@@ -39,9 +46,11 @@ public struct FeatureExtractor {
     }
 
     /// Features of image files: decoded one batch at a time, so a folder of any size fits in memory.
-    public func features(ofFiles files: [String], label: String, progress: (String) -> Void = { _ in }) throws -> Tensor {
+    /// `channels` 1: read as gray first (as a gray domain's images are), then replicated.
+    public func features(ofFiles files: [String], channels: Int = 3, label: String,
+                         progress: (String) -> Void = { _ in }) throws -> Tensor {
         let features = try batches(files.count, label: label, progress: progress) { range in
-            try files[range].map { try ImageFile.read($0, channels: 3) }
+            try files[range].map { rgb(try ImageFile.read($0, channels: channels)) }
         }
         if let bad = features.scalars.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(files[bad / InceptionV3.featureCount]) gives non-finite Inception features: the weights file is damaged")
@@ -81,9 +90,12 @@ public enum FolderEvaluation {
     }
 
     public struct Similarity: Sendable {
+        /// The mean over the pairs that differ (+∞ when none does: scikit-image's PSNR of identical images).
         public let psnr: Double
         public let ssim: Double
         public let pairs: Int
+        /// Pairs of identical images, left out of the mean PSNR (each would make it +∞).
+        public let identical: Int
     }
 
     /// FID and KID between the images of two folders. Folders of gray images against folders of colour
@@ -104,7 +116,7 @@ public enum FolderEvaluation {
     /// without extension (a translation's PNG against its JPEG original, say).
     public static func similarity(test: ImageFolder, truth: ImageFolder) throws -> Similarity {
         let truthByName = Dictionary(truth.files.map { (relativeStem($0, in: truth.path), $0) }, uniquingKeysWith: { a, _ in a })
-        var psnr = 0.0, ssim = 0.0
+        var psnr = 0.0, ssim = 0.0, identical = 0
         for file in test.files {
             guard let match = truthByName[relativeStem(file, in: test.path)] else {
                 throw DataError("\(file) has no image of the same name in \(truth.path): --truth needs one per image")
@@ -114,13 +126,16 @@ public enum FolderEvaluation {
                 throw DataError("\(file) is \(describe(b)) and \(match) is \(describe(a)): PSNR and SSIM compare images of one size and colour")
             }
             guard a.shape[1] >= ssimWindow && a.shape[2] >= ssimWindow else {
-                throw DataError("\(file) is smaller than SSIM's \(ssimWindow)×\(ssimWindow) window")
+                throw DataError("\(file) is \(describe(b)), smaller than SSIM's \(ssimWindow)×\(ssimWindow) window: "
+                                + "leave it and its truth out")
             }
-            psnr += peakSignalToNoiseRatio(a, b)
+            let p = peakSignalToNoiseRatio(a, b)
+            if p.isFinite { psnr += p } else { identical += 1 }
             ssim += structuralSimilarity(a, b)
         }
-        let n = Double(test.files.count)
-        return Similarity(psnr: psnr / n, ssim: ssim / n, pairs: test.files.count)
+        let differing = test.files.count - identical
+        return Similarity(psnr: differing > 0 ? psnr / Double(differing) : .infinity,
+                          ssim: ssim / Double(test.files.count), pairs: test.files.count, identical: identical)
     }
 
     /// What can be checked before any Inception work: two images per folder at least, and images of one kind.

@@ -136,6 +136,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             p.append("--n_epochs \(nEpochs) + --n_epochs_decay \(nEpochsDecay) must make at least one epoch")
         }
         if validation.valFreq < 0 { p.append("--val_freq \(validation.valFreq): give 0 (no validation) or a number of epochs") }
+        if validation.valFreq == 0 && (validation.valDir != nil || validation.inception != nil) {
+            p.append("--val_dir and --inception are for validation while training: add --val_freq N (every N epochs)")
+        }
         if network.netD == .n_layers && network.nLayersD < 1 { p.append("--n_layers_D must be at least 1") }
         if name.isEmpty || name.contains("/") { p.append("--name '\(name)' must be a plain folder name") }
         return p

@@ -31,7 +31,7 @@ public final class TrainingRun {
         defer { withExtendedLifetime(lock) {} }
         let (trainer, start) = try startOrResume(model)
         let output = try prepareFolder(trainer, recording: recorded, resumingAfter: start.iteration)
-        try validation?.openLog(in: folder, keepingRowsThrough: start.iteration)
+        try Validation.trimLog(in: folder, keepingRowsThrough: start.iteration, keepOpen: validation)
         return try train(trainer, on: dataset, from: start, writing: output, validating: validation)
     }
 
@@ -58,7 +58,8 @@ public final class TrainingRun {
             throw RunFolderError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
         guard c.validation.valFreq > 0 else { return (dataset, nil) }
-        let validation = try Validation(c.validation, dataroot: root, channelsA: c.network.inputNC, channelsB: c.network.outputNC)
+        let validation = try Validation(c.validation, dataroot: root, channelsA: c.network.inputNC, channelsB: c.network.outputNC,
+                                        ngf: c.network.ngf)
         log("Validating every \(c.validation.valFreq) epoch\(c.validation.valFreq == 1 ? "" : "s") on \(validation.folderA.files.count) "
             + "images in \(validation.folderA.path) and \(validation.folderB.files.count) in \(validation.folderB.path)"
             + (validation.extractor == nil ? " (cycle PSNR; KID needs --inception)" : " (cycle PSNR and KID)"))

@@ -80,7 +80,21 @@ extension Translator {
     /// first layer (ngf channels, float32) and 300 MB of the rest. Measured peaks, resnet_9blocks ngf 64:
     /// 1024×768 0.79 GB (estimate 0.90), 2048×1536 2.27 GB (2.72), 4032×3024 8.17 GB (9.66).
     public func estimatedPeakBytes(height: Int, width: Int) -> Int {
+        Self.estimatedPeakBytes(ngf: ngf, height: height, width: width)
+    }
+
+    public static func estimatedPeakBytes(ngf: Int, height: Int, width: Int) -> Int {
         3 * ngf * height * width * 4 + (300 << 20)
+    }
+
+    /// The smallest side a generator translates: padded to 8 (a multiple of 4), its two downsamplings leave 2,
+    /// the least the residual blocks' reflection padding of 1 takes.
+    public static let minimumSide = 5
+
+    /// Why an image of this size cannot be translated, or nil.
+    public static func sizeProblem(width: Int, height: Int) -> String? {
+        min(width, height) >= minimumSide ? nil
+            : "is \(width)×\(height): the generator needs both sides at least \(minimumSide) pixels; enlarge it or leave it out"
     }
 
     /// Memory this process may use: MemAvailable, capped by a cgroup's memory.max; nil where unknown.
@@ -104,8 +118,9 @@ extension Translator {
                                progress: (String) -> Void = { _ in }) throws -> [String] {
         for path in inputs {
             let size = try ImageFile.size(path)
-            guard let limit = memoryLimit else { continue }
             let (w, h) = scaleWidth.map { ($0, max(4, size.height * $0 / size.width)) } ?? (size.width, size.height)
+            if let problem = Self.sizeProblem(width: w, height: h) { throw DataError("\(path) \(problem)") }
+            guard let limit = memoryLimit else { continue }
             let need = estimatedPeakBytes(height: h, width: w)
             if need <= limit { continue }
             func gb(_ bytes: Int) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }

@@ -59,14 +59,28 @@ final class Validation {
     private var realFeatures: (a: Tensor, b: Tensor)?
     private var csv: LossLogAppender?
 
-    /// Checks the validation images (readable, the generators' channels) and the Inception weights.
-    init(_ options: ValidationOptions, dataroot: String, channelsA: Int, channelsB: Int) throws {
+    /// Checks the validation images (readable, large enough for the generators, small enough for the memory
+    /// there is) and the Inception weights.
+    init(_ options: ValidationOptions, dataroot: String, channelsA: Int, channelsB: Int, ngf: Int,
+         memoryLimit: Int? = Translator.availableMemory()) throws {
         let root = options.valDir ?? dataroot
         folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("testA"), role: "domain A validation")
         folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("testB"), role: "domain B validation")
         let unchanged = PreprocessOptions(preprocess: .none)
         _ = try decodeAll(folderA.files, channels: channelsA, preprocess: unchanged, keep: false)
         _ = try decodeAll(folderB.files, channels: channelsB, preprocess: unchanged, keep: false)
+        for file in folderA.files + folderB.files {
+            let (width, height) = try ImageFile.size(file)
+            if let problem = Translator.sizeProblem(width: width, height: height) {
+                throw DataError("\(file) \(problem) (it is a validation image)")
+            }
+            let need = Translator.estimatedPeakBytes(ngf: ngf, height: height, width: width)
+            if let memoryLimit, need > memoryLimit {
+                throw InsufficientMemoryError(String(format: "%@ (%d×%d) needs about %.1f GB to translate and %.1f GB are "
+                    + "available: put smaller validation images in a folder of their own and pass it as --val_dir", file,
+                    width, height, Double(need) / 1e9, Double(memoryLimit) / 1e9))
+            }
+        }
         self.options = options
         self.channelsA = channelsA; self.channelsB = channelsB
         if let path = options.inception {
@@ -79,10 +93,13 @@ final class Validation {
         }
     }
 
-    /// Opens val.csv, dropping rows logged after `iteration` (a resumed run validates those epochs again).
-    func openLog(in runFolder: String, keepingRowsThrough iteration: Int) throws {
-        csv = try LossLogAppender(path: (runFolder as NSString).appendingPathComponent(RunLayout.validation),
-                                  header: ValidationColumns.header, keepingRowsThrough: iteration)
+    /// Drops the rows of val.csv logged after `iteration` (a resumed run validates those epochs again, or, without
+    /// --val_freq, the rows would describe a discarded stretch of training); `validation` then appends to it.
+    static func trimLog(in runFolder: String, keepingRowsThrough iteration: Int, keepOpen validation: Validation?) throws {
+        let path = (runFolder as NSString).appendingPathComponent(RunLayout.validation)
+        guard validation != nil || FileManager.default.fileExists(atPath: path) else { return }
+        let csv = try LossLogAppender(path: path, header: ValidationColumns.header, keepingRowsThrough: iteration)
+        validation?.csv = csv
     }
 
     /// Translates both validation sets, writes them under `<run>/val/epoch_N/`, appends the row of val.csv.
@@ -101,8 +118,8 @@ final class Validation {
         var kid: (KernelInceptionDistance, KernelInceptionDistance)?
         if let extractor {
             if realFeatures == nil {
-                realFeatures = (try extractor.features(ofFiles: folderA.files, label: folderA.path, progress: log),
-                                try extractor.features(ofFiles: folderB.files, label: folderB.path, progress: log))
+                realFeatures = (try extractor.features(ofFiles: folderA.files, channels: channelsA, label: folderA.path, progress: log),
+                                try extractor.features(ofFiles: folderB.files, channels: channelsB, label: folderB.path, progress: log))
             }
             let real = realFeatures!
             kid = (KernelInceptionDistance(extractor.features(of: fakeB, label: "A → B translations", progress: log), real.b),

@@ -87,7 +87,7 @@ public struct LossLog: Sendable {
 
         // Header: the first line that is not blank.
         guard let headerIndex = lines.firstIndex(where: { !$0.allSatisfy(\.isWhitespace) }) else {
-            throw RunReportError.emptyLog(path: path)
+            throw RunReportError.emptyLog(path: path, expected: header)
         }
         let columns = splitFields(lines[headerIndex])
         let missing = required.filter { !columns.contains($0) }

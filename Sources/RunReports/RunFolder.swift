@@ -44,10 +44,15 @@ public struct RunFolder: Sendable {
         try LossLog.load(from: displayPath(RunLayout.losses))
     }
 
-    /// Reads `val.csv`; nil when the run has none (it was trained without --val_freq).
+    /// Reads `val.csv`; nil when the run has none (trained without --val_freq) or none yet (the header only,
+    /// before the first validation).
     public func validationLog() throws -> ValidationLog? {
         guard FileManager.default.fileExists(atPath: path(RunLayout.validation)) else { return nil }
-        return try ValidationLog.load(from: displayPath(RunLayout.validation))
+        do {
+            return try ValidationLog.load(from: displayPath(RunLayout.validation))
+        } catch RunReportError.noRows {
+            return nil
+        }
     }
 
     // MARK: - Samples

@@ -204,15 +204,17 @@ public enum RunReport {
         return page.text
     }
 
-    /// The loss table with its warnings.
     /// One row per validation, the best one marked, and the best epoch's translations.
     private static func validationSection(run: RunFolder, _ validation: ValidationLog?, problem: String?,
                                           into page: inout HTMLBuilder) {
         page.raw("<section id=\"validation\"><h2>Validation <small>val.csv</small></h2>")
         guard let v = validation, v.rowCount > 0 else {
+            let started = FileManager.default.fileExists(atPath: run.path(RunLayout.validation))
             page.raw(problem.map { "<p class=\"problem\">\(xmlEscaped($0))</p>" }
-                     ?? "<p class=\"empty\">None: train with <code>--val_freq N</code> (and <code>--inception FILE</code> for KID) "
-                        + "to translate the test images every N epochs and measure them.</p>")
+                     ?? (started ? "<p class=\"empty\">None yet: the first validation comes at the end of the run's first "
+                                   + "<code>--val_freq</code> epochs.</p>"
+                                 : "<p class=\"empty\">None: train with <code>--val_freq N</code> (and <code>--inception FILE</code> "
+                                   + "for KID) to translate the test images every N epochs and measure them.</p>"))
             page.raw("</section>")
             return
         }
@@ -244,6 +246,7 @@ public enum RunReport {
         page.raw("</section>")
     }
 
+    /// The loss table with its warnings.
     private static func summaryTable(_ summary: CurveSummary, into page: inout HTMLBuilder) {
         let flagged = Set(summary.warnings.map(\.column))
         page.raw("<table class=\"numbers\"><thead><tr><th>loss</th><th>last</th><th>min</th>"

@@ -10,7 +10,7 @@ public enum RunReportError: Error, Equatable, CustomStringConvertible, Localized
     /// The file exists but cannot be read.
     case unreadable(path: String, reason: String)
     /// The file is empty (not even a header).
-    case emptyLog(path: String)
+    case emptyLog(path: String, expected: [String] = LossColumns.header)
     /// The header lacks required columns (or is otherwise unusable).
     case badHeader(path: String, missing: [String], found: [String], reason: String? = nil,
                    expected: [String] = LossColumns.header)
@@ -28,9 +28,9 @@ public enum RunReportError: Error, Equatable, CustomStringConvertible, Localized
             return "\(path): no such file; \(advice)"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason))"
-        case .emptyLog(let path):
+        case .emptyLog(let path, let expected):
             return "\(path): the file is empty; it should start with the header "
-                + "`iteration,epoch,D_A,G_A,...`: let the run log its first interval, or point to another run"
+                + "`\(expected.prefix(4).joined(separator: ",")),...`: let the run log its first row, or point to another run"
         case .badHeader(let path, let missing, let found, let reason, let expected):
             let shown = found.prefix(12).joined(separator: ",") + (found.count > 12 ? ",..." : "")
             let kind = expected == LossColumns.header ? "a loss log" : "a validation log"

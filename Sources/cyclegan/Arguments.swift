@@ -129,7 +129,8 @@ struct ValidationArguments: ParsableArguments {
     var inception: String?
 
     var value: ValidationOptions {
-        ValidationOptions(valFreq: valFreq, valDir: valDir, inception: InceptionWeights.path(flag: inception))
+        // $CYCLEGAN_INCEPTION only where there is validation; a flag without --val_freq is refused (TrainConfig.problems).
+        ValidationOptions(valFreq: valFreq, valDir: valDir, inception: valFreq > 0 ? InceptionWeights.path(flag: inception) : inception)
     }
 }
 

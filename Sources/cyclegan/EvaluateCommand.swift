@@ -7,8 +7,8 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure translations: FID and KID against real images, PSNR and SSIM against the truth.",
         discussion: """
-        FID and KID compare the Inception features of --fake with those of --real (lower is better; 0 for \
-        identical sets). They are pytorch-fid's FID and torch-fidelity's KID (polynomial kernel, 100 subsets \
+        FID and KID compare the Inception features of --fake with those of --real (lower is better; FID is 0 \
+        for identical sets, KID near 0 and possibly negative: it is an unbiased estimate). They are pytorch-fid's FID and torch-fidelity's KID (polynomial kernel, 100 subsets \
         of 1000, seed 2020), computed with pytorch-fid's network and preprocessing (bilinear resize to 299, no \
         antialiasing): numbers comparable with papers that use pytorch-fid, not with clean-fid, which resizes \
         differently. With fewer images than the KID subset size, each subset holds all of the smaller set; the \
@@ -60,8 +60,16 @@ struct Evaluate: ParsableCommand {
         let realFolder = try real.map { try ImageFolder.scan($0, role: "real") }
         // Progress goes to stderr when stdout carries the JSON.
         let progress: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
-        var results: [String: Double] = [:]
+        var results: [String: Double?] = [:]
         var lines: [String] = []
+        if let truthFolder {   // first: cheap, and a missing pair is found before any Inception work
+            let s = try FolderEvaluation.similarity(test: fakeFolder, truth: truthFolder)
+            results.updateValue(s.psnr.isFinite ? s.psnr : nil, forKey: "psnr")   // JSON has no ∞: null when all pairs are identical
+            results["ssim"] = s.ssim
+            let left = s.identical > 0 ? String(format: "; %d identical pair%@ (PSNR ∞) left out of the PSNR", s.identical,
+                                                s.identical == 1 ? "" : "s") : ""
+            lines.append(String(format: "PSNR %.4f dB   SSIM %.6f   (mean over %d pairs%@)", s.psnr, s.ssim, s.pairs, left))
+        }
         if let realFolder {
             try FolderEvaluation.checkComparable(real: realFolder, fake: fakeFolder)
             guard let weights = InceptionWeights.path(flag: inception) else { throw DataError(InceptionWeights.missing) }
@@ -80,14 +88,8 @@ struct Evaluate: ParsableCommand {
             lines.append(String(format: "KID %.6f ± %.6f   (%d subsets of %d%@)", d.kid.mean, d.kid.standardDeviation,
                                 d.kid.subsets, d.kid.subsetSize, note))
         }
-        if let truthFolder {
-            let s = try FolderEvaluation.similarity(test: fakeFolder, truth: truthFolder)
-            results["psnr"] = s.psnr
-            results["ssim"] = s.ssim
-            lines.append(String(format: "PSNR %.4f dB   SSIM %.6f   (mean over %d pairs)", s.psnr, s.ssim, s.pairs))
-        }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: results.mapValues { $0 ?? NSNull() as Any }, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             lines.forEach { print($0) }

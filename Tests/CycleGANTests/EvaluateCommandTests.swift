@@ -54,6 +54,16 @@ struct EvaluateCommandTests {
         #expect(stdout.contains("Inception features of \(Self.fake): 8/8"))
     }
 
+    @Test("identical pairs: SSIM 1, PSNR ∞ left out of the mean and said so (null in JSON when every pair is identical)")
+    func identicalPairs() throws {
+        var (status, stdout, stderr) = try runCycleGAN(["evaluate", "--fake", Self.real, "--truth", Self.real, "--json"])
+        #expect(status == 0, "\(stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        #expect(object["psnr"] is NSNull && (object["ssim"] as? Double).map { abs($0 - 1) < 1e-12 } == true)
+        (status, stdout, stderr) = try runCycleGAN(["evaluate", "--fake", Self.real, "--truth", Self.real])
+        #expect(status == 0 && stdout.contains("8 identical pairs (PSNR ∞) left out of the PSNR"), "\(stdout)")
+    }
+
     @Test("bad input: no weights, another network's weights, gray against colour, an empty folder, a missing pair")
     func badInput() throws {
         let root = temporaryFolder()
@@ -88,6 +98,12 @@ struct EvaluateCommandTests {
         // A fake image without its truth.
         (status, _, stderr) = try runCycleGAN(["evaluate", "--fake", Self.fake, "--truth", root + "/gray"])
         #expect(status != 0 && stderr.contains("00.png has no image of the same name in \(root)/gray"))
+        // A damaged download: named, with where to get it again.
+        let weights = try Data(contentsOf: URL(fileURLWithPath: RandomInception.weightsFile))
+        try weights.prefix(1 << 20).write(to: URL(fileURLWithPath: root + "/cut.pth"))
+        (status, _, stderr) = try runCycleGAN(["evaluate", "--real", Self.real, "--fake", Self.fake, "--inception", root + "/cut.pth"])
+        #expect(status != 0 && stderr.contains(root + "/cut.pth") && stderr.contains("download \(InceptionV3.weightsFileName) again"),
+                "\(stderr)")
         // Neither --real nor --truth.
         (status, _, stderr) = try runCycleGAN(["evaluate", "--fake", Self.fake])
         #expect(status != 0 && stderr.contains("give --real DIR"))

@@ -1,4 +1,5 @@
 import Codecs
+import CycleGAN
 import Foundation
 import Testing
 @testable import Evaluation
@@ -124,6 +125,15 @@ struct InceptionTests {
             let features = WorkerPool.$override.withValue(pool) { RandomInception.network.features([image]).scalars }
             #expect(features == reference, "\(workers + 1) threads")
         }
+    }
+
+    @Test("a gray domain's images are read gray, then replicated: a colour file of a gray domain gets its luma's features")
+    func grayDomain() throws {
+        let file = evaluationFixture("folders/real/00.png")
+        let extractor = FeatureExtractor(network: RandomInception.network)
+        let gray = try extractor.features(ofFiles: [file], channels: 1, label: "gray").scalars
+        #expect(gray == extractor.features(of: [try ImageFile.read(file, channels: 1)], label: "luma").scalars)
+        #expect(gray != (try extractor.features(ofFiles: [file], label: "colour").scalars))
     }
 
     @Test("weights of another network, or of the wrong shape, are refused in one line naming the file and what is expected")

@@ -31,4 +31,18 @@ struct TranslateMemoryTests {
         let written = try translator.translateFiles([big], to: folder, scaleWidth: width, memoryLimit: limit)
         #expect(written.count == 1)
     }
+
+    @Test("an image too small for the generator (a side under 5 pixels) is refused before anything is written")
+    func tooSmallRefused() throws {
+        let root = temporaryFolder()
+        let translator = try Translator(checkpoint: try tinyCheckpoint(in: root, iterations: 1), direction: .AtoB)
+        let small = root + "/small.png"
+        try ImageFile.writePNG(Tensor(shape: [3, 4, 40], repeating: 0.5), to: small)
+        #expect { try translator.translateFiles([root + "/data/testA/img_0.png", small], to: root + "/out") } throws: { error in
+            "\(error)" == "\(small) is 40×4: the generator needs both sides at least 5 pixels; enlarge it or leave it out"
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/out"))
+        try ImageFile.writePNG(Tensor(shape: [3, 5, 5], repeating: 0.5), to: small)
+        #expect(try translator.translateFiles([small], to: root + "/out").count == 1)   // 5 is enough
+    }
 }

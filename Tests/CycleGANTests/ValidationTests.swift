@@ -49,6 +49,11 @@ struct ValidationTests {
         // Interrupted after epoch 1 and resumed: the same rows.
         let resumed = try Self.rows(root + "/runs/resumed/val.csv")
         #expect(resumed.map { $0.dropLast() } == rows.map { $0.dropLast() })
+        // A row beyond the checkpoint (a validation whose run died before saving) goes on resume, even without --val_freq.
+        let handle = try #require(FileHandle(forWritingAtPath: root + "/runs/resumed/val.csv"))
+        handle.seekToEndOfFile(); handle.write(Data("999,9,1,1,nan,nan,nan,nan,1\n".utf8)); try handle.close()
+        _ = try train("resumed", valFreq: 0, resume: true)
+        #expect(try Self.rows(root + "/runs/resumed/val.csv").count == 3)
 
         // The images: every validation image, both ways, under its own name.
         for epoch in [1, 2] {
@@ -95,6 +100,11 @@ struct ValidationTests {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data")
         try FileManager.default.createDirectory(atPath: root + "/novalidation/testB", withIntermediateDirectories: true)
+        for domain in ["testA", "testB"] {
+            try FileManager.default.createDirectory(atPath: root + "/tiny/\(domain)", withIntermediateDirectories: true)
+            try ImageFile.writePNG(pixels: [UInt8](repeating: 9, count: 36), width: 4, height: 3, channels: 3,
+                                   to: root + "/tiny/\(domain)/small.png")
+        }
         let base = ["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "bad",
                     "--netG", "resnet_6blocks", "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32"]
         let generator = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -102,7 +112,9 @@ struct ValidationTests {
         for (extra, message) in [(["--val_freq=-1"], "--val_freq -1: give 0"),
                                  (["--val_freq", "1", "--val_dir", root + "/novalidation"], "novalidation/testA does not exist"),
                                  (["--val_freq", "1", "--inception", root + "/none.pth"], "none.pth does not exist"),
-                                 (["--val_freq", "1", "--inception", generator], "it is not the FID Inception network")] {
+                                 (["--val_freq", "1", "--inception", generator], "it is not the FID Inception network"),
+                                 (["--val_dir", root + "/data"], "add --val_freq N"),
+                                 (["--val_freq", "1", "--val_dir", root + "/tiny"], "tiny/testA/small.png is 4×3: the generator needs both sides at least 5")] {
             let (status, _, stderr) = try runCycleGAN(base + extra)
             #expect(status != 0 && stderr.contains(message), "\(extra): \(stderr)")
             #expect(!FileManager.default.fileExists(atPath: root + "/runs/bad"), "\(extra)")

@@ -59,6 +59,12 @@ import Testing
         let run = try FakeRun.make(at: folder.appendingPathComponent("Runs"))
         var html = try String(contentsOf: try RunReport.write(runFolder: run).url, encoding: .utf8)
         #expect(html.contains("train with <code>--val_freq N</code>"))
+        // Before the first validation val.csv holds its header only: no validation yet, not an error.
+        try (Self.header + "\n").write(toFile: run + "/val.csv", atomically: true, encoding: .utf8)
+        #expect(try RunFolder(run).validationLog() == nil)
+        _ = try CurvePlot.plotRun(run)
+        html = try String(contentsOf: try RunReport.write(runFolder: run).url, encoding: .utf8)
+        #expect(html.contains("None yet: the first validation comes"))
         try "iteration,epoch,nothing\n1,1,2\n".write(toFile: run + "/val.csv", atomically: true, encoding: .utf8)
         html = try String(contentsOf: try RunReport.write(runFolder: run).url, encoding: .utf8)
         #expect(html.contains("val.csv: the header lacks the columns psnr_cycle_A, psnr_cycle_B"))
