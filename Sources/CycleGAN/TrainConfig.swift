@@ -11,6 +11,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var dataroot = ""
     public var seed: UInt64 = 0
     public var continueTrain = false
+    /// With `continueTrain`: resume from checkpoints/epoch_N.h5 instead of latest.h5 (the reference's --epoch N).
+    public var resumeEpoch: Int?
     /// Weights a new run starts from (`InitialWeights`); nil: fresh from the seed.
     public var initFrom: String?
     /// The SHA-256 of `initFrom` (of each file, for a folder), recorded when the run starts.
@@ -21,6 +23,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var method = MethodOptions()
     public var schedule = LRSchedule()
     public var preprocessing = PreprocessOptions()
+    public var dataset = DatasetOptions()
     public var validation = ValidationOptions()
     public var batchSize = 1
     // Logging and saving
@@ -31,6 +34,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// minutes of training, not the hours 5000 iterations take at 256² on a CPU.
     public var saveLatestMinutes: Double = 10
     public var saveEpochFreq = 5
+    /// Also keep checkpoints/iter_N.h5 at every --save_latest_freq save (the reference's --save_by_iter).
+    public var saveByIter = false
     /// Stop after this many iterations in all (0: no limit), saving latest.h5: for short trials and for
     /// testing that a resumed run matches an uninterrupted one.
     public var maxIterations = 0
@@ -39,6 +44,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// The run's own keys; the composed options encode theirs into the same object.
     enum CodingKeys: String, CodingKey {
         case name, runsDir = "runs_dir", dataroot, seed, continueTrain = "continue_train", batchSize = "batch_size"
+        case resumeEpoch = "epoch", saveByIter = "save_by_iter"
         case initFrom = "init_from", initFromSHA256 = "init_from_sha256"
         case printFreq = "print_freq", displayFreq = "display_freq", saveLatestFreq = "save_latest_freq"
         case saveLatestMinutes = "save_latest_minutes", saveEpochFreq = "save_epoch_freq", maxIterations = "max_iterations", version
@@ -53,6 +59,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         dataroot = try c.decode(String.self, forKey: .dataroot)
         seed = try c.decode(UInt64.self, forKey: .seed)
         continueTrain = try c.decode(Bool.self, forKey: .continueTrain)
+        resumeEpoch = try c.decodeIfPresent(Int.self, forKey: .resumeEpoch)
+        saveByIter = try c.decodeIfPresent(Bool.self, forKey: .saveByIter) ?? false
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
         initFromSHA256 = try c.decodeIfPresent(String.self, forKey: .initFromSHA256)
         network = try NetworkConfig(from: decoder)
@@ -60,6 +68,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         method = try MethodOptions(from: decoder)
         schedule = try LRSchedule(from: decoder)
         preprocessing = try PreprocessOptions(from: decoder)
+        dataset = try DatasetOptions(from: decoder)
         validation = try ValidationOptions(from: decoder)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         printFreq = try c.decode(Int.self, forKey: .printFreq)
@@ -78,6 +87,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try c.encode(dataroot, forKey: .dataroot)
         try c.encode(seed, forKey: .seed)
         try c.encode(continueTrain, forKey: .continueTrain)
+        try c.encodeIfPresent(resumeEpoch, forKey: .resumeEpoch)
+        try c.encode(saveByIter, forKey: .saveByIter)
         try c.encodeIfPresent(initFrom, forKey: .initFrom)
         try c.encodeIfPresent(initFromSHA256, forKey: .initFromSHA256)
         try network.encode(to: encoder)
@@ -85,6 +96,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try method.encode(to: encoder)
         try schedule.encode(to: encoder)
         try preprocessing.encode(to: encoder)
+        try dataset.encode(to: encoder)
         try validation.encode(to: encoder)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(printFreq, forKey: .printFreq)
@@ -134,6 +146,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         let (nEpochs, nEpochsDecay) = (schedule.nEpochs, schedule.nEpochsDecay)
         if nEpochs < 0 || nEpochsDecay < 0 || nEpochs + nEpochsDecay < 1 {
             p.append("--n_epochs \(nEpochs) + --n_epochs_decay \(nEpochsDecay) must make at least one epoch")
+        }
+        if let n = dataset.maxDatasetSize, n < 1 { p.append("--max_dataset_size \(n): give 1 or more images per domain") }
+        if let e = resumeEpoch {
+            if !continueTrain { p.append("--epoch \(e) picks the checkpoint --continue_train resumes from: add --continue_train") }
+            if e < 1 { p.append("--epoch \(e): epochs count from 1") }
         }
         if validation.valFreq < 0 { p.append("--val_freq \(validation.valFreq): give 0 (no validation) or a number of epochs") }
         if validation.valFreq == 0 && (validation.valDir != nil || validation.inception != nil) {

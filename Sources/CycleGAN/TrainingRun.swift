@@ -20,6 +20,10 @@ public final class TrainingRun {
     var samples: String { (folder as NSString).appendingPathComponent(RunLayout.samples) }
     var csvPath: String { (folder as NSString).appendingPathComponent(RunLayout.losses) }
     public var latestCheckpoint: String { (checkpoints as NSString).appendingPathComponent(RunLayout.latestCheckpoint) }
+    /// What --continue_train resumes from: latest.h5, or epoch_N.h5 with --epoch N.
+    var resumeCheckpoint: String {
+        (checkpoints as NSString).appendingPathComponent(config.resumeEpoch.map(RunLayout.epochCheckpoint) ?? RunLayout.latestCheckpoint)
+    }
 
     /// Trains to the end (or to max_iterations); returns the last training state.
     @discardableResult
@@ -43,14 +47,22 @@ public final class TrainingRun {
         let c = config
         if let problem = c.problems().first { throw OptionsError(problem) }
         let root = c.dataroot
-        let folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("trainA"), role: "domain A training")
-        let folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("trainB"), role: "domain B training")
-        log("Checking \(folderA.files.count) images in \(folderA.path) and \(folderB.files.count) in \(folderB.path)…")
+        let names = c.dataset.folders("train")
+        let folderA = c.dataset.limited(try ImageFolder.scan((root as NSString).appendingPathComponent(names.a), role: "domain A training"))
+        let folderB = c.dataset.limited(try ImageFolder.scan((root as NSString).appendingPathComponent(names.b), role: "domain B training"))
+        log("Checking \(folderA.files.count) images in \(folderA.path) and \(folderB.files.count) in \(folderB.path)…"
+            + (c.dataset.direction == .BtoA ? " (--direction BtoA: G_A learns \(names.a) → \(names.b))" : ""))
         let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.network.inputNC,
-                                           channelsB: c.network.outputNC, preprocess: c.preprocessing, seed: c.seed)
+                                           channelsB: c.network.outputNC, preprocess: c.preprocessing, seed: c.seed,
+                                           serial: c.dataset.serialBatches)
         let fm = FileManager.default
         if c.continueTrain {
-            guard fm.fileExists(atPath: latestCheckpoint) else {
+            guard fm.fileExists(atPath: resumeCheckpoint) else {
+                if c.resumeEpoch != nil {
+                    let saved = ((try? fm.contentsOfDirectory(atPath: checkpoints)) ?? []).compactMap(RunLayout.epoch(ofCheckpoint:)).sorted()
+                    throw RunFolderError("\(resumeCheckpoint) does not exist: --epoch picks a saved epoch ("
+                                         + (saved.isEmpty ? "this run has none" : "this run has \(saved.map(String.init).joined(separator: ", "))") + ")")
+                }
                 throw RunFolderError("\(latestCheckpoint) does not exist: --continue_train resumes a run that saved a checkpoint; "
                                 + "check --name and --runs_dir, or start without --continue_train")
             }
@@ -58,7 +70,7 @@ public final class TrainingRun {
             throw RunFolderError("\(folder) already holds a run: pass --continue_train to resume it, or choose another --name")
         }
         guard c.validation.valFreq > 0 else { return (dataset, nil) }
-        let validation = try Validation(c.validation, dataroot: root, channelsA: c.network.inputNC, channelsB: c.network.outputNC,
+        let validation = try Validation(c.validation, dataroot: root, folders: c.dataset.folders("test"), channelsA: c.network.inputNC, channelsB: c.network.outputNC,
                                         ngf: c.network.ngf)
         log("Validating every \(c.validation.valFreq) epoch\(c.validation.valFreq == 1 ? "" : "s") on \(validation.folderA.files.count) "
             + "images in \(validation.folderA.path) and \(validation.folderB.files.count) in \(validation.folderB.path)"
@@ -102,9 +114,9 @@ public final class TrainingRun {
         var state = TrainingState(iteration: 0, epoch: c.schedule.epochCount, epochIteration: 0,
                                   learningRate: c.learningRate(epoch: c.schedule.epochCount))
         if c.continueTrain {
-            state = try Checkpoint.restore(trainer, from: latestCheckpoint)
-            if let note = try Checkpoint.checksumNote(try HDF5File(path: latestCheckpoint, mode: .read)) { log(note) }
-            log("Resuming \(folder) at iteration \(state.iteration) (epoch \(state.epoch), lr \(state.learningRate))")
+            state = try Checkpoint.restore(trainer, from: resumeCheckpoint)
+            if let note = try Checkpoint.checksumNote(try HDF5File(path: resumeCheckpoint, mode: .read)) { log(note) }
+            log("Resuming \(folder) from \((resumeCheckpoint as NSString).lastPathComponent) at iteration \(state.iteration) (epoch \(state.epoch), lr \(state.learningRate))")
         }
         trainer.learningRate = state.learningRate
         return (trainer, state)
@@ -181,6 +193,9 @@ public final class TrainingRun {
             }
             if state.iteration % c.saveLatestFreq == 0 {
                 try output.save(latestCheckpoint, state)
+                if c.saveByIter {
+                    try output.save((checkpoints as NSString).appendingPathComponent(RunLayout.iterationCheckpoint(state.iteration)), state)
+                }
                 lastSave = Date()
             } else if c.saveLatestMinutes > 0 && Date().timeIntervalSince(lastSave) >= c.saveLatestMinutes * 60 {
                 let start = Date()

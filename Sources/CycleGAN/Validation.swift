@@ -61,11 +61,12 @@ final class Validation {
 
     /// Checks the validation images (readable, large enough for the generators, small enough for the memory
     /// there is) and the Inception weights.
-    init(_ options: ValidationOptions, dataroot: String, channelsA: Int, channelsB: Int, ngf: Int,
-         memoryLimit: Int? = Translator.availableMemory()) throws {
+    /// `folders`: the domains' folder names (testA, testB; swapped by --direction BtoA).
+    init(_ options: ValidationOptions, dataroot: String, folders: (a: String, b: String) = ("testA", "testB"),
+         channelsA: Int, channelsB: Int, ngf: Int, memoryLimit: Int? = Translator.availableMemory()) throws {
         let root = options.valDir ?? dataroot
-        folderA = try ImageFolder.scan((root as NSString).appendingPathComponent("testA"), role: "domain A validation")
-        folderB = try ImageFolder.scan((root as NSString).appendingPathComponent("testB"), role: "domain B validation")
+        folderA = try ImageFolder.scan((root as NSString).appendingPathComponent(folders.a), role: "domain A validation")
+        folderB = try ImageFolder.scan((root as NSString).appendingPathComponent(folders.b), role: "domain B validation")
         let unchanged = PreprocessOptions(preprocess: .none)
         _ = try decodeAll(folderA.files, channels: channelsA, preprocess: unchanged, keep: false)
         _ = try decodeAll(folderB.files, channels: channelsB, preprocess: unchanged, keep: false)

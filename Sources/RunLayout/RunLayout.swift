@@ -5,7 +5,7 @@ import Foundation
 //
 //     config.json              every option as resolved (keys named as the reference's flags)
 //     losses.csv               one row per logging interval (`LossColumns`)
-//     checkpoints/latest.h5    and epoch_N.h5 (groups named by `Network`)
+//     checkpoints/latest.h5    and epoch_N.h5, iter_N.h5 with --save_by_iter (groups named by `Network`)
 //     samples/iter_NNNNNNN.png sample grids (`SampleGridLayout`)
 //     val.csv                  one row per validation (`ValidationColumns`), with --val_freq
 //     val/epoch_N/AtoB/*.png   and BtoA/: the validation images translated after epoch N
@@ -34,6 +34,9 @@ public enum RunLayout {
 
     /// `epoch_N.h5`, saved every `--save_epoch_freq` epochs.
     public static func epochCheckpoint(_ epoch: Int) -> String { "epoch_\(epoch).h5" }
+
+    /// `iter_N.h5`, kept at every --save_latest_freq save with --save_by_iter.
+    public static func iterationCheckpoint(_ iteration: Int) -> String { "iter_\(iteration).h5" }
 
     /// The epoch of an `epoch_N.h5` name; nil for any other name.
     public static func epoch(ofCheckpoint name: String) -> Int? {

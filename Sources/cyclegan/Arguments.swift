@@ -100,6 +100,21 @@ struct ScheduleArguments: ParsableArguments {
     }
 }
 
+/// Which images train, and in which order.
+struct DatasetArguments: ParsableArguments {
+    private static let defaults = DatasetOptions()
+    @Option(help: "AtoB, or BtoA to swap the domains (G_A then learns trainB → trainA).")
+    var direction = defaults.direction
+    @Option(name: .customLong("max_dataset_size"), help: "Use the first N images (sorted by path) of each domain.")
+    var maxDatasetSize: Int?
+    @Flag(name: .customLong("serial_batches"), help: "Take A in order and B at the same position, not shuffled and at random.")
+    var serialBatches = defaults.serialBatches
+
+    var value: DatasetOptions {
+        DatasetOptions(direction: direction, maxDatasetSize: maxDatasetSize, serialBatches: serialBatches)
+    }
+}
+
 /// How a training image becomes a network input.
 struct PreprocessArguments: ParsableArguments {
     private static let defaults = PreprocessOptions()

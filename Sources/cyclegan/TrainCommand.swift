@@ -21,6 +21,9 @@ struct Train: ParsableCommand {
             --ngf 32 --ndf 32 --n_epochs 5 --n_epochs_decay 5
           cyclegan curves Runs/quick
           cyclegan translate --run Runs/quick --direction AtoB --input photo.jpg
+
+        Also as the reference: --direction BtoA (the domains swapped), --max_dataset_size N, --serial_batches, \
+        --save_by_iter, and --continue_train --epoch N (resume from epoch_N.h5).
         """)
 
     private static let defaults = TrainConfig()
@@ -34,6 +37,8 @@ struct Train: ParsableCommand {
     var seed = defaults.seed
     @Flag(name: .customLong("continue_train"), help: "Resume the run from its checkpoints/latest.h5.")
     var continueTrain = defaults.continueTrain
+    @Option(help: "With --continue_train: resume from checkpoints/epoch_N.h5 instead (rows logged after it are dropped).")
+    var epoch: Int?
     @Option(name: .customLong("init_from"),
             help: ArgumentHelp("Fine-tune: start from these weights instead of fresh ones. A checkpoint (.h5: every network it holds), a generator saved by PyTorch (.pth, e.g. a pretrained horse2zebra.pth: becomes G_A) or a folder of the reference's latest_net_G_A.pth, …G_B, …D_A, …D_B files. Networks it lacks start fresh; optimizers, epochs and schedule start anew; config.json records the file and its SHA-256.",
                                valueName: "path"))
@@ -45,6 +50,7 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Method") var method: MethodArguments
     @OptionGroup(title: "Schedule") var schedule: ScheduleArguments
     @OptionGroup(title: "Data") var preprocessing: PreprocessArguments
+    @OptionGroup(title: "Dataset") var dataset: DatasetArguments
     @OptionGroup(title: "Validation") var validation: ValidationArguments
     @Option(name: .customLong("batch_size"), help: "Images per step.")
     var batchSize = defaults.batchSize
@@ -60,12 +66,16 @@ struct Train: ParsableCommand {
     var saveLatestMinutes = defaults.saveLatestMinutes
     @Option(name: .customLong("save_epoch_freq"), help: "Epochs between checkpoints/epoch_N.h5.")
     var saveEpochFreq = defaults.saveEpochFreq
+    @Flag(name: .customLong("save_by_iter"), help: "Also keep checkpoints/iter_N.h5 at every --save_latest_freq save.")
+    var saveByIter = defaults.saveByIter
     @Option(name: .customLong("max_iterations"), help: "Stop after this many iterations in all (0: no limit).")
     var maxIterations = defaults.maxIterations
 
     var config: TrainConfig {
         var c = TrainConfig()
         c.name = name; c.runsDir = runsDir; c.dataroot = dataroot; c.seed = seed; c.continueTrain = continueTrain
+        c.resumeEpoch = epoch; c.saveByIter = saveByIter
+        c.dataset = dataset.value
         c.initFrom = initFrom
         c.network = network.value
         c.initialization = initialization.value

@@ -36,6 +36,7 @@ struct CommandLineDefaultsTests {
             "--print_freq", "6", "--display_freq", "7", "--save_latest_freq", "8", "--save_latest_minutes", "1.5",
             "--save_epoch_freq", "9", "--max_iterations", "10",
             "--val_freq", "2", "--val_dir", "v", "--inception", "i.pth",
+            "--direction", "BtoA", "--max_dataset_size", "11", "--serial_batches", "--save_by_iter", "--epoch", "4",
         ])
         var e = TrainConfig()
         e.dataroot = "d"; e.name = "n"; e.runsDir = "r"; e.seed = 3; e.continueTrain = true; e.initFrom = "w.pth"
@@ -50,6 +51,8 @@ struct CommandLineDefaultsTests {
         e.printFreq = 6; e.displayFreq = 7; e.saveLatestFreq = 8; e.saveLatestMinutes = 1.5; e.saveEpochFreq = 9
         e.maxIterations = 10
         e.validation = ValidationOptions(valFreq: 2, valDir: "v", inception: "i.pth")
+        e.dataset = DatasetOptions(direction: .BtoA, maxDatasetSize: 11, serialBatches: true)
+        e.saveByIter = true; e.resumeEpoch = 4
         #expect(parsed.config == e)
     }
 }

@@ -1,6 +1,7 @@
 import Codecs
 import Dispatch
 import Foundation
+import RunLayout
 import Tensor
 
 /// Bad training or test data: one line naming the file or folder and what to do.
@@ -28,6 +29,50 @@ public struct ImageFolder: Sendable {
             throw DataError("\(path) holds no .png, .jpg or .jpeg images: put the \(role) images there")
         }
         return ImageFolder(path: path, files: files)
+    }
+}
+
+/// Which images a run trains on, and in which order: the reference's --direction, --max_dataset_size and
+/// --serial_batches.
+public struct DatasetOptions: Codable, Equatable, Sendable {
+    /// BtoA swaps the domains: G_A then learns trainB → trainA (and validates on testB → testA).
+    public var direction: Direction
+    /// The first N images of each folder, in sorted order (the reference takes the first N it lists, in the
+    /// file system's order); nil: all.
+    public var maxDatasetSize: Int?
+    /// A in order, B at the same position (modulo its size), instead of A shuffled and B drawn at random.
+    public var serialBatches: Bool
+
+    enum CodingKeys: String, CodingKey { case direction, maxDatasetSize = "max_dataset_size", serialBatches = "serial_batches" }
+
+    public init(direction: Direction = .AtoB, maxDatasetSize: Int? = nil, serialBatches: Bool = false) {
+        self.direction = direction; self.maxDatasetSize = maxDatasetSize; self.serialBatches = serialBatches
+    }
+
+    /// Runs from before these options have none of the keys.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        direction = try c.decodeIfPresent(Direction.self, forKey: .direction) ?? .AtoB
+        maxDatasetSize = try c.decodeIfPresent(Int.self, forKey: .maxDatasetSize)
+        serialBatches = try c.decodeIfPresent(Bool.self, forKey: .serialBatches) ?? false
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(direction, forKey: .direction)
+        try c.encodeIfPresent(maxDatasetSize, forKey: .maxDatasetSize)
+        try c.encode(serialBatches, forKey: .serialBatches)
+    }
+
+    /// The folder names of domain A and B under a dataroot for `phase` ("train" or "test"), swapped by BtoA.
+    public func folders(_ phase: String) -> (a: String, b: String) {
+        direction == .AtoB ? (phase + "A", phase + "B") : (phase + "B", phase + "A")
+    }
+
+    /// The folder, cut to `maxDatasetSize`.
+    public func limited(_ folder: ImageFolder) -> ImageFolder {
+        guard let n = maxDatasetSize, n < folder.files.count else { return folder }
+        return ImageFolder(path: folder.path, files: Array(folder.files.prefix(n)))
     }
 }
 
@@ -68,14 +113,17 @@ public final class UnalignedDataset: @unchecked Sendable {
     public let channelsA: Int, channelsB: Int
     public let preprocess: PreprocessOptions
     public let seed: UInt64
+    /// The reference's --serial_batches: no shuffling, no random B.
+    public let serial: Bool
     private let cacheA: [Tensor]?, cacheB: [Tensor]?
 
     /// Decoded images are kept in memory when they take less than this.
     public static let cacheBudgetBytes = 2_000_000_000
 
     public init(folderA: ImageFolder, folderB: ImageFolder, channelsA: Int, channelsB: Int,
-                preprocess: PreprocessOptions, seed: UInt64) throws {
+                preprocess: PreprocessOptions, seed: UInt64, serial: Bool = false) throws {
         self.folderA = folderA; self.folderB = folderB
+        self.serial = serial
         self.channelsA = channelsA; self.channelsB = channelsB
         self.preprocess = preprocess
         self.seed = seed
@@ -93,6 +141,7 @@ public final class UnalignedDataset: @unchecked Sendable {
     func permutation(epoch: Int) -> [Int] {
         var rng = SeededGenerator(seed: mix(seed, UInt64(epoch), 0))
         var order = Array(0..<epochSize)
+        if serial { return order }
         for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
         return order
     }
@@ -101,7 +150,8 @@ public final class UnalignedDataset: @unchecked Sendable {
     func sample(epoch: Int, position: Int, order: [Int]) throws -> (a: Tensor, b: Tensor, pathA: String, pathB: String) {
         var rng = SeededGenerator(seed: mix(seed, UInt64(epoch), UInt64(position) + 1))
         let ia = order[position] % folderA.files.count
-        let ib = rng.nextInt(below: folderB.files.count)
+        let draw = rng.nextInt(below: folderB.files.count)   // drawn either way: crops and flips see the same stream
+        let ib = serial ? position % folderB.files.count : draw
         let a = try cacheA?[ia] ?? ImageFile.read(folderA.files[ia], channels: channelsA)
         let b = try cacheB?[ib] ?? ImageFile.read(folderB.files[ib], channels: channelsB)
         return (preprocess.apply(a, using: &rng), preprocess.apply(b, using: &rng), folderA.files[ia], folderB.files[ib])
