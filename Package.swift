@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG",
                                               .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: fast),
-        .target(name: "Layers", dependencies: ["Tensor"], swiftSettings: fast),
+        .target(name: "Layers", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
         // The FID Inception network (inference only), FID, KID, PSNR and SSIM: measures, no training code.
         // Optimised in debug builds too: the tests run the 299² network dozens of times, 3–4 s per image unoptimised.
         .target(name: "Evaluation", dependencies: ["Tensor", "Codecs", "CBLAS"],

@@ -47,7 +47,7 @@ struct NetworkArguments: ParsableArguments {
 /// `--init_type`, `--init_gain`.
 struct InitArguments: ParsableArguments {
     private static let defaults = WeightInit()
-    @Option(name: .customLong("init_type"), help: "Weight initialisation: normal, xavier or kaiming.")
+    @Option(name: .customLong("init_type"), help: "Weight initialisation: normal, xavier, kaiming or orthogonal.")
     var initType = defaults.type
     @Option(name: .customLong("init_gain"), help: "Scale of the initialisation.")
     var initGain = defaults.gain
