@@ -46,6 +46,7 @@ CONFIGS = {
     'r6_32_batch_vanilla': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='batch', gan_mode='vanilla',
                                 seed=15),
     'r6_32_none': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='none', seed=6),
+    'r6_32_pixel': dict(COMMON, **NARROW, netG='resnet_6blocks', netD='pixel', seed=7),
 }
 
 CONFIG_KEYS = ['netG', 'ngf', 'netD', 'ndf', 'n_layers_D', 'norm', 'input_nc', 'output_nc', 'size',

@@ -92,6 +92,10 @@ public func generatorConvs(_ config: NetworkConfig, size: Int, inputNC: Int = 3,
 /// The convolutions of a PatchGAN discriminator at `size`² input, in order.
 public func discriminatorConvs(_ config: NetworkConfig, size: Int, inputNC: Int = 3) -> [ConvLayer] {
     let ndf = config.ndf, n = config.discriminatorLayers
+    if config.netD == .pixel {
+        return [ConvLayer("d0", inputNC, ndf, kernel: 1, inSize: size), ConvLayer("d1", ndf, 2 * ndf, kernel: 1, inSize: size),
+                ConvLayer("d2", 2 * ndf, 1, kernel: 1, inSize: size)]
+    }
     var layers = [ConvLayer("d0", inputNC, ndf, kernel: 4, stride: 2, padding: 1, inSize: size)]
     var mult = 1
     for i in 1...n {

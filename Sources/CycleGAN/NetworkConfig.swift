@@ -8,7 +8,8 @@ public enum GeneratorKind: String, Codable, CaseIterable, Sendable {
 
 /// `--netD`: `basic` is the 70×70 PatchGAN (n_layers 3); `n_layers` takes `--n_layers_D`.
 public enum DiscriminatorKind: String, Codable, CaseIterable, Sendable {
-    case basic, n_layers
+    /// PatchGAN with 3 layers (70×70 receptive field), `n_layers` with --n_layers_D, `pixel` the 1×1 PatchGAN.
+    case basic, n_layers, pixel
 }
 
 /// The architecture options, saved as the `config` attribute of every checkpoint and in config.json,
@@ -34,7 +35,7 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         self.nLayersD = nLayersD; self.norm = norm; self.inputNC = inputNC; self.outputNC = outputNC
     }
 
-    /// Layers of the discriminator: 3 for `basic`, `n_layers_D` otherwise.
+    /// Layers of a PatchGAN discriminator: 3 for `basic`, `n_layers_D` for `n_layers` (`pixel` ignores it).
     public var discriminatorLayers: Int { netD == .basic ? 3 : nLayersD }
 
     /// Missing keys take the defaults (a config written by an older or other tool still loads).

@@ -84,8 +84,21 @@ public final class ResnetBlock: Module {
 public final class PatchDiscriminator: Module {
     let convs: [Conv2D]
     let norms: [Norm2D?]
+    /// The reference's attribute: `model` (NLayerDiscriminator), `net` (PixelDiscriminator).
+    let prefix: String
+
+    /// The 1×1 PatchGAN (`--netD pixel`, the reference's PixelDiscriminator): conv1 → lrelu → conv1 → norm →
+    /// lrelu → conv1 to one channel; the convolutions after the first have a bias only without batch norm.
+    public init(pixelInputNC inputNC: Int, ndf: Int, norm: NormKind) {
+        let bias = norm.convolutionsHaveBias
+        convs = [Conv2D(inputNC, ndf, kernel: 1, bias: true), Conv2D(ndf, 2 * ndf, kernel: 1, bias: bias),
+                 Conv2D(2 * ndf, 1, kernel: 1, bias: bias)]
+        norms = [nil, Norm2D(norm, channels: 2 * ndf), nil]
+        prefix = "net"
+    }
 
     public init(inputNC: Int, ndf: Int, layers n: Int, norm: NormKind) {
+        prefix = "model"
         let bias = norm.convolutionsHaveBias
         var convs = [Conv2D(inputNC, ndf, kernel: 4, stride: 2, padding: 1, bias: true)]
         var norms: [Norm2D?] = [nil]
@@ -103,7 +116,11 @@ public final class PatchDiscriminator: Module {
     }
 
     public convenience init(_ config: NetworkConfig, inputNC: Int) {
-        self.init(inputNC: inputNC, ndf: config.ndf, layers: config.discriminatorLayers, norm: config.norm)
+        if config.netD == .pixel {
+            self.init(pixelInputNC: inputNC, ndf: config.ndf, norm: config.norm)
+        } else {
+            self.init(inputNC: inputNC, ndf: config.ndf, layers: config.discriminatorLayers, norm: config.norm)
+        }
     }
 
     /// x [N, C, H, W] → patch logits [N, 1, H', W']
@@ -128,5 +145,5 @@ public final class PatchDiscriminator: Module {
         return list
     }
 
-    public var children: [(name: String, module: Module)] { indexed.map { ("model.\($0.index)", $0.module) } }
+    public var children: [(name: String, module: Module)] { indexed.map { ("\(prefix).\($0.index)", $0.module) } }
 }

@@ -50,9 +50,13 @@ public enum TorchWeights {
     /// The discriminator a state dict holds (NLayerDiscriminator): ndf and input channels from model.0.weight
     /// [ndf, input_nc, 4, 4]; n_layers from its convolutions (n + 2 of them); `basic` when n is 3.
     public static func discriminatorConfig(_ file: TorchFile) throws -> (ndf: Int, inputNC: Int, netD: DiscriminatorKind, layers: Int) {
+        if let first = file["net.0.weight"], first.shape.count == 4, first.shape[2] == 1, first.shape[3] == 1,
+           (1...4096).contains(first.shape[0]) {
+            return (first.shape[0], first.shape[1], .pixel, 1)   // the reference's PixelDiscriminator
+        }
         guard let first = file["model.0.weight"], first.shape.count == 4, first.shape[2] == 4 else {
             throw CheckpointError(.architectureMismatch, path: file.path, "is not a PatchGAN discriminator of the reference "
-                                  + "(no model.0.weight [ndf, input_nc, 4, 4])")
+                                  + "(no model.0.weight [ndf, input_nc, 4, 4], nor a pixel one's net.0.weight [ndf, input_nc, 1, 1])")
         }
         let convs = file.entries.filter { $0.key.hasSuffix(".weight") && $0.shape.count == 4 }.count
         let layers = convs - 2
@@ -85,7 +89,7 @@ public enum TorchWeights {
         config.inputNC = inputNC; config.outputNC = outputNC
         if let d = files[.D_A] ?? files[.D_B] {
             let found = try discriminatorConfig(d)
-            (config.ndf, config.netD, config.nLayersD) = (found.ndf, found.netD, found.netD == .basic ? 3 : found.layers)
+            (config.ndf, config.netD, config.nLayersD) = (found.ndf, found.netD, found.netD == .n_layers ? found.layers : 3)
         }
         let model = CycleGANModel(config)
         let modules = Dictionary(uniqueKeysWithValues: model.networks.map { ($0.name, $0.module) })

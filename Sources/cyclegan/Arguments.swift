@@ -25,7 +25,7 @@ struct NetworkArguments: ParsableArguments {
     var netG = defaults.netG
     @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
     var ngf = defaults.ngf
-    @Option(name: .customLong("netD"), help: "Discriminator: basic (70×70 PatchGAN) or n_layers (see --n_layers_D).")
+    @Option(name: .customLong("netD"), help: "Discriminator: basic (70×70 PatchGAN), n_layers (see --n_layers_D) or pixel (1×1 PatchGAN).")
     var netD = defaults.netD
     @Option(name: .customLong("ndf"), help: "Discriminator filters in the first conv layer.")
     var ndf = defaults.ndf

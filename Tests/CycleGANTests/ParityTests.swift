@@ -7,7 +7,7 @@ import Testing
 
 /// The fixture files of Scripts/pytorch/make_fixtures.py: one reference training iteration each.
 let parityFixtures = ["parity_r6_32_instance", "parity_r9_64_instance", "parity_r6_32_gray_nlayers2",
-                      "parity_r6_32_1to3_noidt", "parity_r6_32_batch_vanilla", "parity_r6_32_none"]
+                      "parity_r6_32_1to3_noidt", "parity_r6_32_batch_vanilla", "parity_r6_32_none", "parity_r6_32_pixel"]
 
 func fixturePath(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)?.path
@@ -43,7 +43,7 @@ func biasesBeforeInstanceNorm(_ net: Module) -> [String] {
         return keys
     }
     if let g = net as? ResnetGenerator { return pairs(g.indexed, prefix: "model.") }
-    if let d = net as? PatchDiscriminator { return pairs(d.indexed, prefix: "model.") }
+    if let d = net as? PatchDiscriminator { return pairs(d.indexed, prefix: d.prefix + ".") }
     return []
 }
 

@@ -101,4 +101,16 @@ struct TorchWeightsTests {
         let nan = TorchFileWriter.Tensor(key: "model.2.num_batches_tracked", shape: [], values: [.nan], dtype: .int64)
         #expect(throws: CodecError.self) { try TorchFileWriter.write([nan], to: path + ".nan") }
     }
+
+    @Test("a pixel discriminator's .pth (net.0, net.2, net.3, net.5) is recognised as --netD pixel")
+    func pixelDiscriminatorFile() throws {
+        let root = temporaryFolder()
+        let d = PatchDiscriminator(pixelInputNC: 3, ndf: 4, norm: .instance)
+        #expect(d.stateDict().map(\.key) == ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "net.5.weight", "net.5.bias"])
+        try TorchFileWriter.write(d.stateDict().map { TorchFileWriter.Tensor(key: $0.key, shape: $0.parameter.value.shape,
+                                                                             values: $0.parameter.value.scalars) },
+                                  to: root + "/latest_net_D_A.pth")
+        let found = try TorchWeights.discriminatorConfig(try TorchFile(path: root + "/latest_net_D_A.pth"))
+        #expect(found.ndf == 4 && found.inputNC == 3 && found.netD == .pixel)
+    }
 }
