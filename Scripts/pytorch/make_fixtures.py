@@ -47,6 +47,7 @@ CONFIGS = {
                                 seed=15),
     'r6_32_none': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='none', seed=6),
     'r6_32_pixel': dict(COMMON, **NARROW, netG='resnet_6blocks', netD='pixel', seed=7),
+    'r6_32_wgangp': dict(COMMON, **NARROW, netG='resnet_6blocks', gan_mode='wgangp', seed=8),
 }
 
 CONFIG_KEYS = ['netG', 'ngf', 'netD', 'ndf', 'n_layers_D', 'norm', 'input_nc', 'output_nc', 'size',

@@ -1,15 +1,20 @@
 import RunLayout
 import Tensor
 
-/// `--gan_mode`: least squares (the default, LSGAN) or the original cross-entropy GAN on logits.
+/// `--gan_mode`: least squares (the default, LSGAN), the original cross-entropy GAN on logits, or the
+/// reference's `wgangp`: the Wasserstein critic's loss, −mean for real and mean for fake. As in the reference's
+/// CycleGAN, without the gradient penalty: it defines `cal_gradient_penalty` but never calls it, and a penalty
+/// needs gradients of gradients, which this tape does not record (its pullbacks work on values, not on
+/// variables of a second tape).
 public enum GANMode: String, Codable, CaseIterable, Sendable {
-    case lsgan, vanilla
+    case lsgan, vanilla, wgangp
 
     /// The loss of patch predictions against an all-real (1) or all-fake (0) target.
     public func loss(_ prediction: Variable, real: Bool) -> Variable {
         switch self {
         case .lsgan: mseLoss(prediction, target: real ? 1 : 0)
         case .vanilla: bceWithLogitsLoss(prediction, target: real ? 1 : 0)
+        case .wgangp: (real ? -1 : 1) * mean(prediction)
         }
     }
 }

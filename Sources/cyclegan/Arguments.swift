@@ -65,7 +65,7 @@ struct MethodArguments: ParsableArguments {
     @Option(name: .customLong("lambda_identity"),
             help: "Weight of the identity loss as a fraction of lambda_A/B (0.5 → 5·L1); 0 turns it off.")
     var lambdaIdentity = defaults.lambdaIdentity
-    @Option(name: .customLong("gan_mode"), help: "Adversarial loss: lsgan (least squares) or vanilla (cross-entropy).")
+    @Option(name: .customLong("gan_mode"), help: "Adversarial loss: lsgan (least squares), vanilla (cross-entropy) or wgangp (the Wasserstein critic loss, without a gradient penalty, as the reference's CycleGAN).")
     var ganMode = defaults.ganMode
     @Option(name: .customLong("pool_size"), help: "Generated images kept for the discriminators (0: none).")
     var poolSize = defaults.poolSize

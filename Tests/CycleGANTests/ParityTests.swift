@@ -7,7 +7,8 @@ import Testing
 
 /// The fixture files of Scripts/pytorch/make_fixtures.py: one reference training iteration each.
 let parityFixtures = ["parity_r6_32_instance", "parity_r9_64_instance", "parity_r6_32_gray_nlayers2",
-                      "parity_r6_32_1to3_noidt", "parity_r6_32_batch_vanilla", "parity_r6_32_none", "parity_r6_32_pixel"]
+                      "parity_r6_32_1to3_noidt", "parity_r6_32_batch_vanilla", "parity_r6_32_none", "parity_r6_32_pixel",
+                      "parity_r6_32_wgangp"]
 
 func fixturePath(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)?.path
@@ -126,7 +127,9 @@ struct ParityTests {
             let ref = try file.read("losses/\(key)").scalar
             let rel = abs(ours - ref) / max(abs(ref), 1e-12)
             print("parity \(name) [\(ConvAlgorithm.current)] loss \(key): ours \(ours) torch \(ref) relative \(rel)")
-            #expect(ref == 0 ? ours == 0 : rel < 1e-5, "\(name) loss \(key): \(ours) vs \(ref)")
+            // 1e-5 relative, plus 1e-6: a loss that is a difference of means (wgangp's −mean(real) + mean(fake))
+            // can be near 0 while its terms are of order 1, and their rounding is then all there is (3e-7 here).
+            #expect(abs(ours - ref) <= 1e-5 * abs(ref) + 1e-6, "\(name) loss \(key): \(ours) vs \(ref)")
         }
         // Conv biases followed by instance norm have a zero gradient in exact arithmetic (the norm subtracts
         // the mean): both sides hold rounding noise there, so they are checked against their weight's gradient.
