@@ -141,7 +141,21 @@ def main():
         open(os.path.join(OUT, "gray.jpg"), "wb").write(jpg)
     except FileNotFoundError:
         sys.exit("cjpeg not found: apt-get install libjpeg-turbo-progs (the PNG fixtures were written)")
+    pnm()
     print("fixtures written to", OUT)
+
+
+def pnm():
+    """Seeds of the image fuzz test (FuzzTests.images) for the PGM/PPM reader: binary RGB with a comment,
+    16-bit gray (maxval 1000), text gray (maxval 100). PNMTests checks the reader on bytes of its own."""
+    import random
+    r = random.Random(3)
+    with open(os.path.join(OUT, "rgb.ppm"), "wb") as f:
+        f.write(b"P6\n# made for the fuzz corpus\n8 6\n255\n" + bytes(r.randrange(256) for _ in range(8 * 6 * 3)))
+    with open(os.path.join(OUT, "gray16.pgm"), "wb") as f:
+        f.write(b"P5 5 4 1000\n" + b"".join(r.randrange(1001).to_bytes(2, "big") for _ in range(20)))
+    with open(os.path.join(OUT, "text.pgm"), "wb") as f:
+        f.write(("P2\n6 2\n100\n" + " ".join(str(r.randrange(101)) for _ in range(12)) + "\n").encode())
 
 
 if __name__ == "__main__":
