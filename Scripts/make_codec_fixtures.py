@@ -142,6 +142,7 @@ def main():
     except FileNotFoundError:
         sys.exit("cjpeg not found: apt-get install libjpeg-turbo-progs (the PNG fixtures were written)")
     pnm()
+    bmp()
     print("fixtures written to", OUT)
 
 
@@ -156,6 +157,26 @@ def pnm():
         f.write(b"P5 5 4 1000\n" + b"".join(r.randrange(1001).to_bytes(2, "big") for _ in range(20)))
     with open(os.path.join(OUT, "text.pgm"), "wb") as f:
         f.write(("P2\n6 2\n100\n" + " ".join(str(r.randrange(101)) for _ in range(12)) + "\n").encode())
+
+
+def bmp():
+    """Seeds of the image fuzz test for the BMP reader: 24-bit bottom-up 5x3 (rows padded) and an 8-bit palette
+    4x2 image. BMPTests checks the reader on bytes of its own."""
+    import random
+    import struct
+    r = random.Random(4)
+
+    def write(name, width, height, bpp, palette, rows):
+        info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, bpp, 0, 0, 0, 0, len(palette), 0)
+        pal = b"".join(bytes([b, g, rr, 0]) for rr, g, b in palette)
+        pixels = b"".join(row + b"\0" * ((4 - len(row) % 4) % 4) for row in rows)
+        offset = 14 + len(info) + len(pal)
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + info + pal + pixels)
+
+    write("rgb24.bmp", 5, 3, 24, [], [bytes(r.randrange(256) for _ in range(15)) for _ in range(3)])
+    palette = [(r.randrange(256), r.randrange(256), r.randrange(256)) for _ in range(6)]
+    write("palette8.bmp", 4, 2, 8, palette, [bytes(r.randrange(6) for _ in range(4)) for _ in range(2)])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ public enum ImageFile {
     /// zlib level for writing PNGs: level 1 writes ≈ 4× faster than the default 6 for slightly larger files.
     static let pngCompressionLevel: Int32 = 1
 
-    /// Reads a PNG (8/16-bit; gray, gray+alpha, RGB, RGBA, palette, with tRNS), JPEG or PGM/PPM (by content, not
+    /// Reads a PNG (8/16-bit; gray, gray+alpha, RGB, RGBA, palette, with tRNS), JPEG, BMP or PGM/PPM (by content, not
     /// extension: check the magic bytes) as a tensor [channels, height, width] with values in [0, 1].
     /// channels 1: colour images are converted to gray (ITU-R 601 luma, as PIL's convert('L') does, with its
     /// rounding: L = (R·19595 + G·38470 + B·7471 + 2¹⁵) >> 16, i.e. R·0.299 + G·0.587 + B·0.114 rounded);
@@ -37,6 +37,7 @@ public enum ImageFile {
         case .png: return try readPNGPixels(path)
         case .jpeg: return try JPEG.decode(path)
         case .pnm: return try PNM.decode(path)
+        case .bmp: return try BMP.decode(path)
         }
     }
 
@@ -51,8 +52,9 @@ public enum ImageFile {
             return (Int(width), Int(height))
         case .jpeg:
             return try JPEG.size(path)
-        case .pnm:
-            return try PNM.size(path)
+        case .pnm, .bmp:
+            let d = try decode(path)
+            return (d.width, d.height)
         }
     }
 
@@ -114,27 +116,28 @@ public enum ImageFile {
         let base = name.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? name
         guard !base.hasPrefix("."), let dot = base.lastIndex(of: "."), dot != base.startIndex else { return false }
         switch base[base.index(after: dot)...].lowercased() {
-        case "png", "jpg", "jpeg", "ppm", "pgm", "pnm": return true
+        case "png", "jpg", "jpeg", "ppm", "pgm", "pnm", "bmp": return true
         default: return false
         }
     }
 
     // MARK: - Internals
 
-    enum Format { case png, jpeg, pnm }
+    enum Format { case png, jpeg, pnm, bmp }
 
     /// The format by magic bytes: PNG's 8-byte signature, JPEG's SOI + marker (FF D8 FF).
     static func sniff(_ path: String) throws -> Format {
         let head = try readPrefix(path, count: 8)
-        if head.isEmpty { throw CodecError(path: path, message: "is empty (0 bytes): it is not a PNG, JPEG, PGM or PPM image") }
+        if head.isEmpty { throw CodecError(path: path, message: "is empty (0 bytes): it is not a PNG, JPEG, BMP, PGM or PPM image") }
         if head == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .png }
         if head.count >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF { return .jpeg }
         if PNM.isSignature(head) { return .pnm }
+        if BMP.isSignature(head) { return .bmp }
         if head.count >= 4 && head.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
             throw CodecError(path: path, message: "is truncated or corrupt: damaged PNG signature")
         }
         let hex = head.prefix(4).map { String(format: "%02X", $0) }.joined(separator: " ")
-        throw CodecError(path: path, message: "is not a PNG, JPEG, PGM or PPM image (it starts with bytes \(hex)); remove it or convert it")
+        throw CodecError(path: path, message: "is not a PNG, JPEG, BMP, PGM or PPM image (it starts with bytes \(hex)); remove it or convert it")
     }
 
     /// Up to `count` first bytes of the file; errors name the reason (missing, a folder, permissions).

@@ -17,11 +17,6 @@ enum PNM {
         return try decode(bytes, path: path)
     }
 
-    static func size(_ path: String) throws -> (width: Int, height: Int) {
-        let d = try decode(path)
-        return (d.width, d.height)
-    }
-
     static func decode(_ bytes: [UInt8], path: String) throws -> DecodedImage {
         func bad(_ why: String) -> CodecError {
             CodecError(path: path, message: "is not a readable PGM/PPM image (\(why)); replace or remove it")

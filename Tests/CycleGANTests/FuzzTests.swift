@@ -63,11 +63,11 @@ struct FuzzTests {
         return counts
     }
 
-    @Test("mutated PNG, JPEG, PGM and PPM files decode or give a CodecError naming the file")
+    @Test("mutated PNG, JPEG, BMP, PGM and PPM files decode or give a CodecError naming the file")
     func images() throws {
         let fixtures = Self.sourceRoot + "/Tests/CodecsTests/Fixtures"
         let corpus = try FileManager.default.contentsOfDirectory(atPath: fixtures).sorted()
-            .filter { ["png", "jpg", "ppm", "pgm"].contains(($0 as NSString).pathExtension) }.map { fixtures + "/" + $0 }
+            .filter { ["png", "jpg", "ppm", "pgm", "bmp"].contains(($0 as NSString).pathExtension) }.map { fixtures + "/" + $0 }
         #expect(corpus.count >= 8)
         let (decoded, refused) = try Self.fuzz(corpus) { path in
             let image = try ImageFile.read(path, channels: 3)

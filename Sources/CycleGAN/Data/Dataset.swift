@@ -19,14 +19,14 @@ public struct ImageFolder: Sendable {
     public static func scan(_ path: String, role: String) throws -> ImageFolder {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DataError("\(path) does not exist: the \(role) images go in this folder (PNG, JPEG, PGM or PPM)")
+            throw DataError("\(path) does not exist: the \(role) images go in this folder (PNG, JPEG, BMP, PGM or PPM)")
         }
         let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
             .filter { ImageFile.isImageFileName($0) }
             .map { (path as NSString).appendingPathComponent($0) }
             .sorted()
         guard !files.isEmpty else {
-            throw DataError("\(path) holds no .png, .jpg, .jpeg, .pgm or .ppm images: put the \(role) images there")
+            throw DataError("\(path) holds no .png, .jpg, .jpeg, .bmp, .pgm or .ppm images: put the \(role) images there")
         }
         return ImageFolder(path: path, files: files)
     }
