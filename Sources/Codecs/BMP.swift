@@ -8,11 +8,7 @@ enum BMP {
     static func isSignature(_ head: [UInt8]) -> Bool { head.count >= 2 && head[0] == 0x42 && head[1] == 0x4D }   // "BM"
 
     static func decode(_ path: String) throws -> DecodedImage {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw CodecError(path: path, message: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(bytes, path: path)
+        try decode(try ImageFile.readAll(path), path: path)
     }
 
     static func decode(_ b: [UInt8], path: String) throws -> DecodedImage {

@@ -10,11 +10,7 @@ enum PNM {
     }
 
     static func decode(_ path: String) throws -> DecodedImage {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw CodecError(path: path, message: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(bytes, path: path)
+        try decode(try ImageFile.readAll(path), path: path)
     }
 
     static func decode(_ bytes: [UInt8], path: String) throws -> DecodedImage {
