@@ -49,8 +49,7 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
         for kx in 0..<k {
             let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
             // Output columns whose input column ix = ox·s − p + kx lies inside [0, W).
-            let oxLo = max(0, (p &- kx &+ s &- 1) / s)
-            let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)   // exclusive
+            let (oxLo, oxHi) = insideColumns(g, kx)
             for oy in rows {
                 let dst = row + (oy &- rows.lowerBound) &* Wo
                 let iy = oy &* s &- p &+ ky
@@ -69,6 +68,18 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
             }
         }
     }
+}
+
+/// The output columns ox (a range, possibly empty) whose input column ox·s − p + kx lies inside [0, W).
+/// Both bounds round toward −∞: when the kernel reaches past the padded input (a 4×4 kernel on a 2×2 image
+/// with padding 1, the U-Net's innermost layer) the last one is negative, and truncating it toward 0 would
+/// count one column too many.
+@inline(__always)
+private func insideColumns(_ g: ConvGeometry, _ kx: Int) -> (lo: Int, hi: Int) {
+    let s = g.stride, p = g.padding
+    let lo = max(0, (p &- kx &+ s &- 1) / s)   // ceil((p − kx)/s), clamped at 0: truncation is harmless here
+    let last = g.width &- 1 &+ p &- kx
+    return (lo, last < 0 ? 0 : min(g.outWidth, last / s &+ 1))
 }
 
 /// columns [C·k·k, Ho·Wo] → image [C, H, W], summing overlaps (the adjoint of `im2col`).
@@ -93,8 +104,7 @@ private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c:
     for ky in 0..<k {
         for kx in 0..<k {
             let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
-            let oxLo = max(0, (p &- kx &+ s &- 1) / s)
-            let oxHi = min(Wo, (W &- 1 &+ p &- kx) / s &+ 1)
+            let (oxLo, oxHi) = insideColumns(g, kx)
             if oxLo >= oxHi { continue }
             for oy in rows {
                 let iy = oy &* s &- p &+ ky

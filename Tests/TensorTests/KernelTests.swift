@@ -113,6 +113,18 @@ struct KernelTests {
         #expect(d < 1e-4)
     }
 
+    @Test("the U-Net's 4×4 stride-2 convolutions down to 1×1 and transposed ones back equal the direct loops",
+          arguments: [1, 2, 4, 8])
+    func unetShapes(_ side: Int) {
+        let x = randn([1, 6, 2 * side, 2 * side], seed: 11), w = randn([5, 6, 4, 4], seed: 12), b = randn([5], seed: 13)
+        let down = maxDiff(conv2dForward(x, weight: w, bias: b, stride: 2, padding: 1), conv2dNaive(x, weight: w, bias: b, stride: 2, padding: 1))
+        let z = randn([1, 6, side, side], seed: 14), wt = randn([6, 3, 4, 4], seed: 15)
+        let fast = convTranspose2dForward(z, weight: wt, bias: nil, stride: 2, padding: 1, outputPadding: 0)
+        let up = maxDiff(fast, convTranspose2dNaive(z, weight: wt, bias: nil, stride: 2, padding: 1, outputPadding: 0))
+        print("U-Net shapes at \(side): conv max |fast − naive| = \(down), convT \(up)")
+        #expect(fast.shape == [1, 3, 2 * side, 2 * side] && down < 1e-4 && up < 1e-4)
+    }
+
     @Test("reflection pad mirrors without repeating the edge (as PyTorch)")
     func reflection() {
         let wide = Tensor(shape: [1, 1, 3, 4], values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
