@@ -30,7 +30,7 @@ DEFAULT_OUT = os.path.join(ROOT, 'Tests', 'CycleGANTests', 'Fixtures')
 
 COMMON = dict(ngf=8, ndf=8, netD='basic', n_layers_D=3, norm='instance', input_nc=3, output_nc=3,
               size=32, gan_mode='lsgan', lambda_A=10.0, lambda_B=10.0, lambda_identity=0.5,
-              lr=0.0002, beta1=0.5)
+              lr=0.0002, beta1=0.5, use_dropout=False)
 # The variants run at ngf = ndf = 4: parameters are nearly all of a file's bytes (initial weights,
 # gradients and updated weights, float32, incompressible), and at width 8 the six files weigh
 # 25 MiB. Width changes no code path; `--width 8` writes them all at width 8.
@@ -48,10 +48,15 @@ CONFIGS = {
     'r6_32_none': dict(COMMON, **NARROW, netG='resnet_6blocks', norm='none', seed=6),
     'r6_32_pixel': dict(COMMON, **NARROW, netG='resnet_6blocks', netD='pixel', seed=7),
     'r6_32_wgangp': dict(COMMON, **NARROW, netG='resnet_6blocks', gan_mode='wgangp', seed=8),
+    'r6_32_dropout': dict(COMMON, **NARROW, netG='resnet_6blocks', use_dropout=True, seed=9),
+    # The U-Nets halve the sides 7 times: unet_128 needs 128² images. At ngf 2 a file stays near 2 MiB.
+    'u128_128_instance': dict(COMMON, ngf=2, ndf=4, netG='unet_128', size=128, seed=10),
+    'u128_128_batch_dropout': dict(COMMON, ngf=2, ndf=4, netG='unet_128', size=128, norm='batch', use_dropout=True,
+                                   seed=11),
 }
 
 CONFIG_KEYS = ['netG', 'ngf', 'netD', 'ndf', 'n_layers_D', 'norm', 'input_nc', 'output_nc', 'size',
-               'gan_mode', 'lambda_A', 'lambda_B', 'lambda_identity', 'lr', 'beta1']
+               'gan_mode', 'lambda_A', 'lambda_B', 'lambda_identity', 'lr', 'beta1', 'use_dropout']
 NETS = ['G_A', 'G_B', 'D_A', 'D_B']
 
 
@@ -79,7 +84,7 @@ def snapshot_grads(step: CycleGANStep, names):
 def make_options(cfg: dict) -> CycleGANOptions:
     keys = ['netG', 'ngf', 'netD', 'ndf', 'n_layers_D', 'norm', 'input_nc', 'output_nc', 'gan_mode', 'lambda_A',
             'lambda_B', 'lambda_identity', 'lr', 'beta1']
-    return CycleGANOptions(pool_size=0, **{k: cfg[k] for k in keys})
+    return CycleGANOptions(pool_size=0, no_dropout=not cfg.get('use_dropout', False), **{k: cfg[k] for k in keys})
 
 
 def make_one(name: str, cfg: dict):
@@ -88,6 +93,7 @@ def make_one(name: str, cfg: dict):
     random.seed(cfg['seed'])
     step = CycleGANStep(opt)  # builds G_A, G_B, D_A, D_B in this order, then inits them
     kinks = record_kinks(step)
+    masks = record_dropout(step)
     s = cfg['size']
     real_A = images(cfg['input_nc'], s)
     real_B = images(cfg['output_nc'], s)
@@ -100,6 +106,7 @@ def make_one(name: str, cfg: dict):
         before_D_step=lambda st: captured.__setitem__('D', snapshot_grads(st, ['D_A', 'D_B'])))
     after = snapshot_state(step)
     result['kinks'] = kinks
+    result['dropout'] = masks
     return initial, real_A, real_B, result, captured, after
 
 
@@ -149,6 +156,36 @@ def record_kinks(step: CycleGANStep):
             if isinstance(m, (torch.nn.ReLU, torch.nn.LeakyReLU)):
                 m.register_forward_pre_hook(hook)
     return calls
+
+
+def record_dropout(step, replay=None):
+    """Every Dropout call's mask, in call order: drawn as PyTorch's own dropout draws it (a Bernoulli(1 − p)
+    tensor, divided by 1 − p, times the input: `_dropout_impl`), or with `replay` (a list of masks) taken from
+    it. Returns [(count, kept bits, 0)], filled as the step runs; the Swift test feeds the same masks."""
+    calls = []
+
+    def wrap(module):
+        def forward(x):
+            keep = replay.pop(0).reshape(x.shape).to(x.dtype) if replay is not None \
+                else torch.empty_like(x).bernoulli_(1 - module.p)
+            calls.append((x.numel(), keep.bool().flatten().numpy().copy(), 0.0))
+            return x * keep.div(1 - module.p)
+        return forward
+
+    for net in step.nets().values():
+        for m in net.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.forward = wrap(m)
+    return calls
+
+
+def unpacked_masks(counts, words):
+    bits = np.unpackbits(np.asarray(words, '<i8').view(np.uint8), bitorder='little').astype(bool)
+    out, start = [], 0
+    for c in counts:
+        out.append(torch.from_numpy(bits[start:start + c].copy()))
+        start += c
+    return out
 
 
 def packed_kinks(calls):
@@ -206,6 +243,10 @@ def write_fixture(path: str, name: str, cfg: dict):
                 put('after/%s/%s' % (net, k), v)
         f.create_dataset('kinks/counts', data=counts)
         f.create_dataset('kinks/signs', data=words)
+        if r['dropout']:
+            dcounts, dwords = packed_kinks(r['dropout'])
+            f.create_dataset('dropout/counts', data=dcounts)
+            f.create_dataset('dropout/kept', data=dwords)
     os.replace(tmp, path)
     # sanity: D_A(pool(fake_B)) in the D step saw the same weights and input as D_A(fake_B) in the G step
     assert torch.allclose(r['D_A_pooled_fake'], r['D_A_fake_B'], atol=1e-6)
@@ -230,6 +271,8 @@ def verify(path: str) -> float:
 
         for name, net in step.nets().items():
             load(name, net)
+        if 'dropout' in f:
+            record_dropout(step, replay=unpacked_masks(f['dropout/counts'][()], f['dropout/kept'][()]))
         real_A = torch.from_numpy(f['inputs/real_A'][()])
         real_B = torch.from_numpy(f['inputs/real_B'][()])
         grads = {}
@@ -267,6 +310,29 @@ def verify(path: str) -> float:
         return worst
 
 
+# Generators whose state-dict keys and shapes the Swift tests compare with ours (reference_keys.json): the
+# networks too big for a parity fixture, and the variants the fixtures do not cover.
+KEY_LISTS = {
+    'unet_256 batch dropout 3→3 ngf 64': dict(netG='unet_256', norm='batch', use_dropout=True, input_nc=3, output_nc=3, ngf=64),
+    'unet_128 instance 1→3 ngf 8': dict(netG='unet_128', norm='instance', use_dropout=False, input_nc=1, output_nc=3, ngf=8),
+    'unet_256 none 3→1 ngf 4': dict(netG='unet_256', norm='none', use_dropout=False, input_nc=3, output_nc=1, ngf=4),
+    'resnet_9blocks instance dropout 3→3 ngf 8': dict(netG='resnet_9blocks', norm='instance', use_dropout=True, input_nc=3,
+                                                      output_nc=3, ngf=8),
+}
+
+
+def write_key_lists(folder: str):
+    from reference import define_G
+    out = {}
+    for name, c in KEY_LISTS.items():
+        net = define_G(c['input_nc'], c['output_nc'], c['ngf'], c['netG'], c['norm'], c['use_dropout'])
+        out[name] = dict(config=c, keys=[[k, list(v.shape)] for k, v in net.state_dict().items()])
+    path = os.path.join(folder, 'reference_keys.json')
+    with open(path, 'w') as f:
+        json.dump(out, f, indent=1)
+    print('%s: %s' % (path, ', '.join('%s (%d keys)' % (k, len(v['keys'])) for k, v in out.items())))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=DEFAULT_OUT, help='fixture folder (default: %(default)s)')
@@ -295,6 +361,7 @@ def main(argv=None):
         if args.verify:
             worst = verify(path)
             print('    verify: reloaded and re-ran; largest difference %.3g' % worst)
+    write_key_lists(args.out)
     all_files = [os.path.join(args.out, n) for n in os.listdir(args.out)]
     folder = sum(os.path.getsize(p) for p in all_files if os.path.isfile(p))
     print('written %.2f MiB; fixture folder %s holds %.2f MiB' % (total / 2**20, args.out, folder / 2**20))

@@ -35,13 +35,13 @@ public struct ConvLayer: Sendable {
     public let outSize: Int
 
     public init(_ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                inSize: Int, transposed: Bool = false) {
+                inSize: Int, transposed: Bool = false, outputPadding: Int? = nil) {
         self.name = name
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         self.inSize = inSize; self.transposed = transposed
         outSize = transposed
-            ? convTransposeOutputSize(inSize, kernel: kernel, stride: stride, padding: padding, outputPadding: stride - 1)
+            ? convTransposeOutputSize(inSize, kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding ?? stride - 1)
             : (inSize + 2 * padding - kernel) / stride + 1
     }
 
@@ -72,13 +72,29 @@ public struct GEMMShape: Sendable {
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 }
 
-/// The convolutions of a ResNet generator at `size`² input, in order.
+/// The convolutions of a generator at `size`² input, in order.
 public func generatorConvs(_ config: NetworkConfig, size: Int, inputNC: Int = 3, outputNC: Int = 3) -> [ConvLayer] {
     let ngf = config.ngf
+    if let n = config.netG.downsamplings {   // U-Net: n convs down, n transposed up (inner ones on concatenations)
+        let channels = (0..<n).map { ngf * min(1 << $0, 8) }
+        var layers: [ConvLayer] = []
+        var (c, s) = (inputNC, size)
+        for out in channels {
+            layers.append(ConvLayer("down \(c)→\(out)", c, out, kernel: 4, stride: 2, padding: 1, inSize: s))
+            (c, s) = (out, s / 2)
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let input = i == n - 1 ? channels[i] : 2 * channels[i], output = i == 0 ? outputNC : channels[i - 1]
+            layers.append(ConvLayer("up \(input)→\(output) (T)", input, output, kernel: 4, stride: 2, padding: 1, inSize: s,
+                                    transposed: true, outputPadding: 0))
+            s *= 2
+        }
+        return layers
+    }
     var layers = [ConvLayer("c7s1 \(inputNC)→\(ngf)", inputNC, ngf, kernel: 7, inSize: size + 6),
                   ConvLayer("down \(ngf)→\(2 * ngf)", ngf, 2 * ngf, kernel: 3, stride: 2, padding: 1, inSize: size),
                   ConvLayer("down \(2 * ngf)→\(4 * ngf)", 2 * ngf, 4 * ngf, kernel: 3, stride: 2, padding: 1, inSize: size / 2)]
-    for _ in 0..<(2 * config.netG.blocks) {
+    for _ in 0..<(2 * (config.netG.blocks ?? 0)) {
         layers.append(ConvLayer("res \(4 * ngf)→\(4 * ngf)", 4 * ngf, 4 * ngf, kernel: 3, inSize: size / 4 + 2))
     }
     layers += [ConvLayer("up \(4 * ngf)→\(2 * ngf) (T)", 4 * ngf, 2 * ngf, kernel: 3, stride: 2, padding: 1,

@@ -6,15 +6,15 @@ import Tensor
 /// G_A: A→B (paper G); G_B: B→A (paper F); D_A judges domain B (paper D_Y); D_B judges domain A (paper D_X).
 public final class CycleGANModel {
     public let config: NetworkConfig
-    public let gA: ResnetGenerator
-    public let gB: ResnetGenerator
+    public let gA: any Generator
+    public let gB: any Generator
     public let dA: PatchDiscriminator
     public let dB: PatchDiscriminator
 
     public init(_ config: NetworkConfig) {
         self.config = config
-        gA = ResnetGenerator(config, inputNC: config.inputNC, outputNC: config.outputNC)
-        gB = ResnetGenerator(config, inputNC: config.outputNC, outputNC: config.inputNC)
+        gA = makeGenerator(config, inputNC: config.inputNC, outputNC: config.outputNC)
+        gB = makeGenerator(config, inputNC: config.outputNC, outputNC: config.inputNC)
         dA = PatchDiscriminator(config, inputNC: config.outputNC)
         dB = PatchDiscriminator(config, inputNC: config.inputNC)
     }
@@ -33,5 +33,5 @@ public final class CycleGANModel {
     }
 
     /// The generator that translates in `direction`.
-    public func generator(_ direction: Direction) -> ResnetGenerator { direction == .AtoB ? gA : gB }
+    public func generator(_ direction: Direction) -> any Generator { direction == .AtoB ? gA : gB }
 }

@@ -4,16 +4,31 @@ import Tensor
 // The reference networks (models/networks.py). Keys are the indices of its nn.Sequential, so a
 // state dict maps one-to-one: `model.1.weight`, `model.10.conv_block.1.weight`, ….
 
+/// A generator: images [N, C, H, W] in [−1, 1] → images in [−1, 1], H and W multiples of `sideMultiple`.
+public protocol Generator: Module {
+    func callAsFunction(_ x: Variable) -> Variable
+    var sideMultiple: Int { get }
+}
+
+/// The generator `--netG` names: a ResNet or a U-Net.
+public func makeGenerator(_ config: NetworkConfig, inputNC: Int, outputNC: Int) -> any Generator {
+    if let downsamplings = config.netG.downsamplings {
+        return UnetGenerator(inputNC: inputNC, outputNC: outputNC, ngf: config.ngf, norm: config.norm,
+                             downsamplings: downsamplings, dropout: config.useDropout)
+    }
+    return ResnetGenerator(config, inputNC: inputNC, outputNC: outputNC)
+}
+
 /// ResnetGenerator: c7s1-ngf, two stride-2 downsamplings, n residual blocks, two transposed-conv
 /// upsamplings, c7s1-nc, tanh. Height and width must be multiples of 4.
-public final class ResnetGenerator: Module {
+public final class ResnetGenerator: Generator {
     let inConv: Conv2D, inNorm: Norm2D
     let down: [(conv: Conv2D, norm: Norm2D)]
     let blocks: [ResnetBlock]
     let up: [(conv: ConvTranspose2D, norm: Norm2D)]
     let outConv: Conv2D
 
-    public init(inputNC: Int, outputNC: Int, ngf: Int, norm: NormKind, blocks n: Int) {
+    public init(inputNC: Int, outputNC: Int, ngf: Int, norm: NormKind, blocks n: Int, dropout: Bool = false) {
         let bias = norm.convolutionsHaveBias
         inConv = Conv2D(inputNC, ngf, kernel: 7, bias: bias)
         inNorm = Norm2D(norm, channels: ngf)
@@ -21,7 +36,7 @@ public final class ResnetGenerator: Module {
             (Conv2D(ngf * mult, ngf * mult * 2, kernel: 3, stride: 2, padding: 1, bias: bias),
              Norm2D(norm, channels: ngf * mult * 2))
         }
-        blocks = (0..<n).map { _ in ResnetBlock(channels: ngf * 4, norm: norm) }
+        blocks = (0..<n).map { _ in ResnetBlock(channels: ngf * 4, norm: norm, dropout: dropout) }
         up = [4, 2].map { mult in
             (ConvTranspose2D(ngf * mult, ngf * mult / 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, bias: bias),
              Norm2D(norm, channels: ngf * mult / 2))
@@ -30,8 +45,12 @@ public final class ResnetGenerator: Module {
     }
 
     public convenience init(_ config: NetworkConfig, inputNC: Int, outputNC: Int) {
-        self.init(inputNC: inputNC, outputNC: outputNC, ngf: config.ngf, norm: config.norm, blocks: config.netG.blocks)
+        precondition(config.netG.blocks != nil, "\(config.netG) is not a ResNet")
+        self.init(inputNC: inputNC, outputNC: outputNC, ngf: config.ngf, norm: config.norm, blocks: config.netG.blocks ?? 0,
+                  dropout: config.useDropout)
     }
+
+    public var sideMultiple: Int { 4 }
 
     /// x [N, inputNC, H, W] in [−1, 1] → [N, outputNC, H, W] in [−1, 1]
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -57,11 +76,14 @@ public final class ResnetGenerator: Module {
     public var children: [(name: String, module: Module)] { indexed.map { ("model.\($0.index)", $0.module) } }
 }
 
-/// x + (pad, conv3×3, norm, relu, pad, conv3×3, norm)(x). Keys `conv_block.1`, `.2`, `.5`, `.6`.
+/// x + (pad, conv3×3, norm, relu, [dropout,] pad, conv3×3, norm)(x). Keys `conv_block.1`, `.2`, `.5`, `.6`;
+/// with dropout, which takes index 4, `.1`, `.2`, `.6`, `.7`.
 public final class ResnetBlock: Module {
     let conv1: Conv2D, norm1: Norm2D, conv2: Conv2D, norm2: Norm2D
+    let usesDropout: Bool
 
-    public init(channels: Int, norm: NormKind) {
+    public init(channels: Int, norm: NormKind, dropout: Bool = false) {
+        self.usesDropout = dropout
         let bias = norm.convolutionsHaveBias
         conv1 = Conv2D(channels, channels, kernel: 3, bias: bias)
         norm1 = Norm2D(norm, channels: channels)
@@ -70,13 +92,87 @@ public final class ResnetBlock: Module {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        let h = relu(norm1(conv1(reflectionPad(x, 1))))
+        var h = relu(norm1(conv1(reflectionPad(x, 1))))
+        if usesDropout { h = dropout(h, p: 0.5) }
         return x + norm2(conv2(reflectionPad(h, 1)))
     }
 
-    var indexed: [(index: Int, module: Module)] { [(1, conv1), (2, norm1), (5, conv2), (6, norm2)] }
+    var indexed: [(index: Int, module: Module)] {
+        let shift = usesDropout ? 1 : 0
+        return [(1, conv1), (2, norm1), (5 + shift, conv2), (6 + shift, norm2)]
+    }
 
     public var children: [(name: String, module: Module)] { indexed.map { ("conv_block.\($0.index)", $0.module) } }
+}
+
+/// UnetGenerator: `downsamplings` nested skip-connection blocks, each halving the sides (so they must be
+/// multiples of 2^downsamplings: 256 for unet_256, 128 for unet_128). Filters ngf, 2ngf, 4ngf, then 8ngf for
+/// the rest; dropout, when on, in the 8ngf blocks between the innermost and the 4ngf one, as the reference.
+public final class UnetGenerator: Generator {
+    let outermost: UnetBlock
+    public let sideMultiple: Int
+
+    public init(inputNC: Int, outputNC: Int, ngf: Int, norm: NormKind, downsamplings n: Int, dropout: Bool = false) {
+        precondition(n >= 5, "a U-Net has at least 5 downsamplings")
+        var block = UnetBlock(outer: ngf * 8, inner: ngf * 8, position: .innermost, norm: norm)
+        for _ in 0..<(n - 5) { block = UnetBlock(outer: ngf * 8, inner: ngf * 8, submodule: block, norm: norm, dropout: dropout) }
+        for mult in [4, 2, 1] { block = UnetBlock(outer: ngf * mult, inner: ngf * mult * 2, submodule: block, norm: norm) }
+        outermost = UnetBlock(outer: outputNC, inner: ngf, input: inputNC, submodule: block, position: .outermost, norm: norm)
+        sideMultiple = 1 << n
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { outermost(x) }
+
+    public var children: [(name: String, module: Module)] { [("model", outermost)] }
+}
+
+/// The reference's UnetSkipConnectionBlock. Outermost: conv↓, submodule, relu, convT↑, tanh. Innermost:
+/// lrelu, conv↓, relu, convT↑, norm. In between: lrelu, conv↓, norm, submodule, relu, convT↑, norm, [dropout].
+/// All but the outermost return [x, block(x)] concatenated on channels, where x is the LeakyReLU of the
+/// input: the reference's LeakyReLU works in place, so its skip connection carries the activated input.
+final class UnetBlock: Module {
+    enum Position { case outermost, middle, innermost }
+    let position: Position
+    let downConv: Conv2D, downNorm: Norm2D?
+    let submodule: UnetBlock?
+    let upConv: ConvTranspose2D, upNorm: Norm2D?
+    let usesDropout: Bool
+
+    init(outer: Int, inner: Int, input: Int? = nil, submodule: UnetBlock? = nil, position: Position = .middle,
+         norm: NormKind, dropout: Bool = false) {
+        let bias = norm.convolutionsHaveBias
+        self.position = position
+        self.submodule = submodule
+        self.usesDropout = dropout
+        downConv = Conv2D(input ?? outer, inner, kernel: 4, stride: 2, padding: 1, bias: bias)
+        downNorm = position == .middle ? Norm2D(norm, channels: inner) : nil
+        upConv = ConvTranspose2D(position == .innermost ? inner : inner * 2, outer, kernel: 4, stride: 2, padding: 1,
+                                 bias: position == .outermost || bias)
+        upNorm = position == .outermost ? nil : Norm2D(norm, channels: outer)
+    }
+
+    func callAsFunction(_ x: Variable) -> Variable {
+        if position == .outermost { return tanh(upConv(relu(submodule!(downConv(x))))) }
+        let skip = leakyRelu(x, slope: 0.2)
+        var h = downConv(skip)
+        if let downNorm { h = downNorm(h) }
+        if let submodule { h = submodule(h) }
+        h = upConv(relu(h))
+        if let upNorm { h = upNorm(h) }
+        if usesDropout { h = dropout(h, p: 0.5) }
+        return concatChannels(skip, h)
+    }
+
+    /// Indices in the block's `model` Sequential.
+    var indexed: [(index: Int, module: Module)] {
+        switch position {
+        case .outermost: [(0, downConv), (1, submodule!), (3, upConv)]
+        case .innermost: [(1, downConv), (3, upConv), (4, upNorm!)]
+        case .middle: [(1, downConv), (2, downNorm!), (3, submodule!), (5, upConv), (6, upNorm!)]
+        }
+    }
+
+    var children: [(name: String, module: Module)] { indexed.map { ("model.\($0.index)", $0.module) } }
 }
 
 /// NLayerDiscriminator (PatchGAN): conv4×4 s2 → lrelu; (n − 1) × [conv4×4 s2, norm, lrelu];

@@ -30,6 +30,10 @@ public enum ONNXExport {
         let file = try HDF5File(path: path, mode: .read)
         defer { file.close() }
         let config = try Checkpoint.config(of: file)
+        guard config.netG.blocks != nil else {
+            throw OptionsError("\(path) holds \(config.netG.rawValue) generators: ONNX export covers the ResNet generators "
+                               + "(resnet_9blocks, resnet_6blocks) only; export the U-Net as .pth (cyclegan export without --onnx)")
+        }
         let generators = try Checkpoint.networkNames(in: file).compactMap(Network.init(rawValue:))
             .filter { $0 == .G_A || $0 == .G_B }
         let wanted = single.map { [$0] } ?? generators

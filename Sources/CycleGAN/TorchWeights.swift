@@ -15,11 +15,11 @@ public enum TorchWeights {
         func fail(_ why: String) -> CheckpointError {
             CheckpointError(.architectureMismatch, path: file.path, why)
         }
+        if file["model.model.0.weight"] != nil { return try unetConfig(file) }
         guard let first = file["model.1.weight"], first.shape.count == 4, first.shape[2] == 7 else {
             let keys = file.entries.prefix(2).map(\.key).joined(separator: ", ")
-            throw fail("is not a ResNet generator of the reference (its first keys are \(keys), not model.1.weight "
-                       + "[ngf, input_nc, 7, 7]): only resnet_6blocks and resnet_9blocks generators are read, not U-Nets "
-                       + "or discriminators")
+            throw fail("is not a generator of the reference (its first keys are \(keys), not model.1.weight "
+                       + "[ngf, input_nc, 7, 7] of a ResNet nor model.model.0.weight of a U-Net)")
         }
         let (ngf, inputNC) = (first.shape[0], first.shape[1])
         guard (1...4096).contains(ngf), inputNC == 1 || inputNC == 3, !first.values.isEmpty else {
@@ -33,7 +33,7 @@ public enum TorchWeights {
             let parts = entry.key.split(separator: ".")
             return parts.count >= 4 && parts[2] == "conv_block" ? Int(parts[1]) : nil
         }).count
-        guard let netG = GeneratorKind.allCases.first(where: { $0.blocks == blocks }) else {
+        guard let netG = GeneratorKind.allCases.first(where: { $0.blocks == blocks }), blocks > 0 else {
             throw fail("has a generator with \(blocks) residual blocks: only 6 (resnet_6blocks) and 9 (resnet_9blocks) are read")
         }
         guard let lastIndex = indices.max(), let last = file["model.\(lastIndex).weight"], last.shape.count == 4 else {
@@ -43,8 +43,33 @@ public enum TorchWeights {
             throw fail("has a final convolution of \(last.shape[0]) output channels: images have 1 or 3")
         }
         let norm: NormKind = file["model.1.bias"] != nil ? .instance : file["model.2.weight"] != nil ? .batch : .none
-        let config = NetworkConfig(netG: netG, ngf: ngf, norm: norm, inputNC: inputNC, outputNC: last.shape[0])
+        // With dropout, the residual blocks' second convolution sits at conv_block.6 instead of .5.
+        let dropout = file.entries.contains { $0.key.hasSuffix(".conv_block.6.weight") && $0.shape.count == 4 }
+        let config = NetworkConfig(netG: netG, ngf: ngf, norm: norm, inputNC: inputNC, outputNC: last.shape[0], useDropout: dropout)
         return (config, inputNC, last.shape[0])
+    }
+
+    /// The U-Net a state dict holds: model.model.0.weight is the outermost convolution [ngf, input_nc, 4, 4],
+    /// model.model.3.weight its transposed one [2ngf, output_nc, 4, 4]; each block nests its inner one under
+    /// `model.1.` or `model.3.`, so the deepest key says the downsamplings (unet_256: 8, unet_128: 7). Dropout
+    /// has no weights: a U-Net read from PyTorch translates, and fine-tunes without dropout unless asked.
+    static func unetConfig(_ file: TorchFile) throws -> (config: NetworkConfig, inputNC: Int, outputNC: Int) {
+        guard let first = file["model.model.0.weight"], first.shape.count == 4, first.shape[2] == 4, first.shape[3] == 4,
+              let last = file["model.model.3.weight"], last.shape.count == 4, last.shape[0] == 2 * first.shape[0],
+              (1...4096).contains(first.shape[0]), first.shape[1] == 1 || first.shape[1] == 3,
+              last.shape[1] == 1 || last.shape[1] == 3 else {
+            throw CheckpointError(.architectureMismatch, path: file.path, "has model.model.0.weight but not the outermost "
+                                  + "block of a U-Net (model.model.0.weight [ngf, 1 or 3, 4, 4], model.model.3.weight [2·ngf, 1 or 3, 4, 4])")
+        }
+        let depth = file.entries.map { $0.key.split(separator: ".").filter { $0 == "model" }.count }.max() ?? 0
+        guard let netG = GeneratorKind.allCases.first(where: { $0.downsamplings == depth - 1 }) else {
+            throw CheckpointError(.architectureMismatch, path: file.path, "has a U-Net of \(depth - 1) downsamplings: only "
+                                  + "unet_256 (8) and unet_128 (7) are read")
+        }
+        let norm: NormKind = file["model.model.0.bias"] != nil ? .instance
+            : file["model.model.1.model.2.weight"] != nil ? .batch : .none
+        let (ngf, inputNC, outputNC) = (first.shape[0], first.shape[1], last.shape[1])
+        return (NetworkConfig(netG: netG, ngf: ngf, norm: norm, inputNC: inputNC, outputNC: outputNC), inputNC, outputNC)
     }
 
     /// The discriminator a state dict holds (NLayerDiscriminator): ndf and input channels from model.0.weight

@@ -127,8 +127,15 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         for (flag, value) in [("--input_nc", network.inputNC), ("--output_nc", network.outputNC)] where value != 1 && value != 3 {
             p.append("\(flag) \(value): images have 1 (gray) or 3 (RGB) channels")
         }
-        if preprocess != .none && preprocess != .scale_width && cropSize % 4 != 0 {
-            p.append("--crop_size \(cropSize) is not a multiple of 4, which the generator needs: try \(cropSize / 4 * 4)")
+        let multiple = network.netG.sideMultiple, netG = network.netG.rawValue
+        if preprocess != .none && preprocess != .scale_width && cropSize % multiple != 0 {
+            let near = max(multiple, cropSize / multiple * multiple)
+            p.append("--crop_size \(cropSize) is not a multiple of \(multiple), which --netG \(netG) needs: try \(near)"
+                     + (multiple > 4 ? " (or a ResNet generator, which takes multiples of 4)" : ""))
+        }
+        if multiple > 4 && (preprocess == .none || preprocess == .scale_width) {
+            p.append("--netG \(netG) needs image sides that are multiples of \(multiple), and --preprocess \(preprocess.rawValue) keeps "
+                     + "the images' own sizes: use a cropping --preprocess (resize_and_crop, crop, scale_width_and_crop)")
         }
         if preprocess == .resize_and_crop && cropSize > loadSize {
             p.append("--crop_size \(cropSize) is larger than --load_size \(loadSize): a crop cannot be larger than the "

@@ -57,6 +57,16 @@ public final class Trainer {
     }
 
     /// One iteration on a batch of A images and a batch of B images ([N, C, H, W] in [−1, 1]).
+    /// Runs the generators' forward passes with dropout on, when the networks have it: its masks are drawn from
+    /// `rng`, which continues after them (so a seeded run repeats and a resumed one goes on as it would have),
+    /// unless the caller supplied masks of its own (the parity tests: the reference's).
+    private func withDropout<R>(_ body: () -> R) -> R {
+        guard model.config.useDropout, DropoutMasks.current == nil else { return body() }
+        let masks = DropoutMasks(generator: rng)
+        defer { rng = masks.generator! }
+        return DropoutMasks.$current.withValue(masks, operation: body)
+    }
+
     public func step(realA a: Tensor, realB b: Tensor) -> (Losses, Visuals) {
         let (gA, gB, dA, dB) = (model.gA, model.gB, model.dA, model.dB)
         let (lambdaA, lambdaB, lambdaIdt) = (options.lambdaA, options.lambdaB, options.lambdaIdentity)
@@ -68,17 +78,17 @@ public final class Trainer {
         gA.zeroGrad(); gB.zeroGrad()
         let tape = Tape()
         let realA = tape.constant(a), realB = tape.constant(b)
-        let fakeB = gA(realA), recA = gB(fakeB)
-        let fakeA = gB(realB), recB = gA(fakeA)
-        var idtA: Variable?, idtB: Variable?
+        let (fakeB, recA, fakeA, recB, idtA, idtB) = withDropout {
+            let fakeB = gA(realA), recA = gB(fakeB)
+            let fakeA = gB(realB), recB = gA(fakeA)
+            return (fakeB, recA, fakeA, recB, lambdaIdt > 0 ? gA(realB) : nil, lambdaIdt > 0 ? gB(realA) : nil)
+        }
         var identity: [Variable] = []
-        if lambdaIdt > 0 {
-            let idtAOut = gA(realB), idtBOut = gB(realA)
-            let lossIdtA = (lambdaIdt * lambdaB) * l1Loss(idtAOut, realB)
-            let lossIdtB = (lambdaIdt * lambdaA) * l1Loss(idtBOut, realA)
+        if let idtA, let idtB {
+            let lossIdtA = (lambdaIdt * lambdaB) * l1Loss(idtA, realB)
+            let lossIdtB = (lambdaIdt * lambdaA) * l1Loss(idtB, realA)
             losses.idt_A = lossIdtA.value.scalar
             losses.idt_B = lossIdtB.value.scalar
-            (idtA, idtB) = (idtAOut, idtBOut)
             identity = [lossIdtA, lossIdtB]
         }
         let lossGA = gan.loss(dA(fakeB), real: true)

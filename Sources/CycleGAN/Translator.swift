@@ -10,7 +10,7 @@ import Tensor
 /// read natively, its architecture inferred from its keys; it translates in the direction asked.
 public final class Translator {
     public let direction: Direction
-    public let generator: ResnetGenerator
+    public let generator: any Generator
     public let inputChannels: Int
     public let outputChannels: Int
     /// Set when the checkpoint carries no checksums (`Checkpoint.checksumNote`).
@@ -23,7 +23,7 @@ public final class Translator {
             let torch = try TorchFile(path: path)
             let (config, inputNC, outputNC) = try TorchWeights.generatorConfig(torch)
             (self.direction, inputChannels, outputChannels, ngf, checksumNote) = (direction, inputNC, outputNC, config.ngf, nil)
-            generator = ResnetGenerator(config, inputNC: inputNC, outputNC: outputNC)
+            generator = makeGenerator(config, inputNC: inputNC, outputNC: outputNC)
             try TorchWeights.load(generator, from: torch, norm: config.norm)
             generator.setRequiresGrad(false)
             return
@@ -42,7 +42,7 @@ public final class Translator {
         self.direction = direction
         (inputChannels, outputChannels) = direction == .AtoB ? (config.inputNC, config.outputNC)
                                                              : (config.outputNC, config.inputNC)
-        generator = ResnetGenerator(config, inputNC: inputChannels, outputNC: outputChannels)
+        generator = makeGenerator(config, inputNC: inputChannels, outputNC: outputChannels)
         try Checkpoint.load(generator, from: file, group: name)
         generator.setRequiresGrad(false)   // inference: the tape records nothing
     }
@@ -58,13 +58,14 @@ public final class Translator {
     public func translate(_ image: Tensor) -> Tensor { translateImage(image, with: generator) }
 }
 
-/// image [C, H, W] in [0, 1] → the generator's output [C', H, W] in [0, 1]. Sides that are not multiples of 4
-/// are padded (edge pixels repeated) for the network and cropped back. The generator should be frozen
-/// (`setRequiresGrad(false)` or `inInference`): then the tape records nothing.
-func translateImage(_ image: Tensor, with generator: ResnetGenerator) -> Tensor {
+/// image [C, H, W] in [0, 1] → the generator's output [C', H, W] in [0, 1]. Sides that are not multiples of the
+/// generator's `sideMultiple` (4 for a ResNet, 128 or 256 for a U-Net) are padded (edge pixels repeated) for the
+/// network and cropped back. The generator should be frozen (`setRequiresGrad(false)` or `inInference`): then
+/// the tape records nothing.
+func translateImage(_ image: Tensor, with generator: any Generator) -> Tensor {
     let (H, W) = (image.shape[1], image.shape[2])
-    let (H4, W4) = ((H + 3) / 4 * 4, (W + 3) / 4 * 4)
-    let padded = padEdges(image, height: H4, width: W4).map { $0 * 2 - 1 }
+    let m = generator.sideMultiple
+    let padded = padEdges(image, height: (H + m - 1) / m * m, width: (W + m - 1) / m * m).map { $0 * 2 - 1 }
     // A tape of its own per image: with frozen parameters and a constant input it records nothing; what is
     // derived from the weights (Winograd's transformed filters) stays with them (`Parameter.derived`).
     let out = generator(Tape().constant(padded.reshaped([1] + padded.shape))).value

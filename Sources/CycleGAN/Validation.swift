@@ -141,7 +141,7 @@ final class Validation {
 
     /// Each image through `forward` (written as PNG) and back through `backward`; the translations (as
     /// written, 8 bits) and the mean PSNR of the reconstructions against the originals.
-    private func pass(_ images: ImageFolder, channels: Int, forward: ResnetGenerator, backward: ResnetGenerator,
+    private func pass(_ images: ImageFolder, channels: Int, forward: any Generator, backward: any Generator,
                       into folder: String, label: String, log: (String) -> Void) throws -> (translations: [Tensor], psnr: Double) {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var translations: [Tensor] = [], psnr = 0.0

@@ -63,3 +63,41 @@ public func leakyReluBackward(_ dy: Tensor, output y: Tensor, slope: Float) -> T
 public func tanhForward(_ x: Tensor) -> Tensor { x.map { Foundation.tanh($0) } }
 /// d tanh = 1 − y²
 public func tanhBackward(_ dy: Tensor, output y: Tensor) -> Tensor { dy.zip(y) { $0 * (1 - $1 * $1) } }
+
+/// a [N, Ca, H, W], b [N, Cb, H, W] → [N, Ca + Cb, H, W]: per image, a's planes then b's.
+public func concatChannelsForward(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.shape.count == 4 && b.shape.count == 4 && a.n == b.n && a.h == b.h && a.w == b.w,
+                 "concatenation of \(a.shape) and \(b.shape): batch and spatial sizes must agree")
+    var y = Tensor(uninitializedShape: [a.n, a.c + b.c, a.h, a.w])
+    let (sa, sb) = (a.c * a.h * a.w, b.c * b.h * b.w)
+    y.withUnsafeMutableBufferPointer { out in
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<a.n {
+                    (out.baseAddress! + i * (sa + sb)).update(from: pa.baseAddress! + i * sa, count: sa)
+                    (out.baseAddress! + i * (sa + sb) + sa).update(from: pb.baseAddress! + i * sb, count: sb)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// The inverse of `concatChannelsForward`: x [N, C, H, W] → its first `channels` channels and the rest.
+public func splitChannels(_ x: Tensor, at channels: Int) -> (Tensor, Tensor) {
+    precondition(x.shape.count == 4 && (0...x.c).contains(channels))
+    var a = Tensor(uninitializedShape: [x.n, channels, x.h, x.w])
+    var b = Tensor(uninitializedShape: [x.n, x.c - channels, x.h, x.w])
+    let (sa, sb) = (channels * x.h * x.w, (x.c - channels) * x.h * x.w)
+    x.withUnsafeBufferPointer { px in
+        a.withUnsafeMutableBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                for i in 0..<x.n {
+                    if sa > 0 { pa.baseAddress!.advanced(by: i * sa).update(from: px.baseAddress! + i * (sa + sb), count: sa) }
+                    if sb > 0 { pb.baseAddress!.advanced(by: i * sb).update(from: px.baseAddress! + i * (sa + sb) + sa, count: sb) }
+                }
+            }
+        }
+    }
+    return (a, b)
+}

@@ -166,3 +166,28 @@ public func bceWithLogitsLoss(_ x: Variable, target: Float) -> Variable {
         return [xv.map { (1 / (1 + Foundation.exp(-$0)) - target) * scale }]
     }
 }
+
+// MARK: - Dropout and concatenation
+
+/// PyTorch's Dropout in training: each element kept with probability 1 − p and scaled by 1/(1 − p), with the
+/// masks of `DropoutMasks.current`; the identity when there is none (inference).
+public func dropout(_ x: Variable, p: Float) -> Variable {
+    guard let masks = DropoutMasks.current, p > 0 else { return x }
+    let mask = Tensor(shape: x.shape, values: masks.take(count: x.value.count, p: p))
+    return x.tape.record(Profiler.measure(.arithmetic) { x.value.zip(mask, *) }, inputs: [x]) { dy, _ in
+        [Profiler.measure(.arithmetic, .backward) { dy.zip(mask, *) }]
+    }
+}
+
+/// torch.cat([a, b], 1): a [N, Ca, H, W] and b [N, Cb, H, W] → [N, Ca + Cb, H, W]
+public func concatChannels(_ a: Variable, _ b: Variable) -> Variable {
+    let (ca, cb) = (a.shape[1], b.shape[1])
+    let y = Profiler.measure(.arithmetic) { concatChannelsForward(a.value, b.value) }
+    return a.tape.record(y, inputs: [a, b]) { dy, wanted in
+        Profiler.measure(.arithmetic, .backward) {
+            let (da, db) = splitChannels(dy, at: ca)
+            precondition(db.shape[1] == cb)
+            return [wanted[0] ? da : nil, wanted[1] ? db : nil]
+        }
+    }
+}

@@ -21,7 +21,7 @@ extension Direction: ExpressibleByArgument {}
 /// The architecture flags, named as the reference's (shared by `train` and `bench`).
 struct NetworkArguments: ParsableArguments {
     private static let defaults = NetworkConfig()
-    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks (for 256²) or resnet_6blocks (for 128²).")
+    @Option(name: .customLong("netG"), help: "Generator: resnet_9blocks (for 256²), resnet_6blocks (for 128²), unet_256 or unet_128 (U-Nets: crops a multiple of 256 or 128).")
     var netG = defaults.netG
     @Option(name: .customLong("ngf"), help: "Generator filters in the first conv layer.")
     var ngf = defaults.ngf
@@ -37,10 +37,19 @@ struct NetworkArguments: ParsableArguments {
     var inputNC = defaults.inputNC
     @Option(name: .customLong("output_nc"), help: "Channels of domain B images: 3 (RGB) or 1 (gray).")
     var outputNC = defaults.outputNC
+    @Flag(name: .customLong("use_dropout"),
+          help: "Dropout (p 0.5) in the generators while training (residual blocks, inner U-Net blocks); translation runs without it.")
+    var useDropout = defaults.useDropout
+    @Flag(name: .customLong("no_dropout"), help: "No dropout: the default, as the reference's CycleGAN (accepted for its command lines).")
+    var noDropout = false
+
+    func validate() throws {
+        if useDropout && noDropout { throw ValidationError("--use_dropout and --no_dropout contradict each other: give one") }
+    }
 
     var value: NetworkConfig {
         NetworkConfig(netG: netG, ngf: ngf, netD: netD, ndf: ndf, nLayersD: nLayersD, norm: norm, inputNC: inputNC,
-                      outputNC: outputNC)
+                      outputNC: outputNC, useDropout: useDropout)
     }
 }
 

@@ -52,8 +52,9 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
-        for s in size where s < 16 || s % 4 != 0 {
-            throw ValidationError("--size \(s): the generator needs a multiple of 4, at least 16 (try \(max(16, s / 4 * 4)))")
+        let m = network.netG.sideMultiple, least = max(16, m)
+        for s in size where s < least || s % m != 0 {
+            throw ValidationError("--size \(s): --netG \(network.netG.rawValue) needs a multiple of \(m), at least \(least) (try \(max(least, s / m * m)))")
         }
         if let k = iters, k < 1 { throw ValidationError("--iters must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }

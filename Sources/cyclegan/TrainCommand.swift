@@ -23,7 +23,9 @@ struct Train: ParsableCommand {
           cyclegan translate --run Runs/quick --direction AtoB --input photo.jpg
 
         Also as the reference: --direction BtoA (the domains swapped), --max_dataset_size N, --serial_batches, \
-        --save_by_iter, and --continue_train --epoch N (resume from epoch_N.h5).
+        --save_by_iter, --continue_train --epoch N (resume from epoch_N.h5), --netG unet_256 / unet_128 (U-Nets: \
+        crops a multiple of 256 or 128), --netD pixel, --gan_mode wgangp, --init_type orthogonal, and --use_dropout \
+        (dropout while training; translation runs without it).
         """)
 
     private static let defaults = TrainConfig()

@@ -23,7 +23,17 @@ struct BenchmarkTests {
         #expect(g.reduce(0) { $0 + $1.inChannels * $1.outChannels * $1.kernel * $1.kernel } == convWeightCount(model.gA))
         #expect(d.reduce(0) { $0 + $1.inChannels * $1.outChannels * $1.kernel * $1.kernel } == convWeightCount(model.dA))
         // Output sides: 64, then 32 and 16 down, 16 in the blocks, 32 and 64 up, 64.
-        #expect(g.map(\.outSize) == [64, 32, 16] + Array(repeating: 16, count: 2 * config.netG.blocks) + [32, 64, 64])
+        #expect(g.map(\.outSize) == [64, 32, 16] + Array(repeating: 16, count: 2 * config.netG.blocks!) + [32, 64, 64])
+    }
+
+    @Test("U-Net layer lists hold its convolutions, sides halving to 1 and back", arguments: [GeneratorKind.unet_128, .unet_256])
+    func unetLayers(_ netG: GeneratorKind) {
+        let config = NetworkConfig(netG: netG, ngf: 8)
+        let n = netG.downsamplings!, size = 1 << n
+        let g = generatorConvs(config, size: size)
+        #expect(g.reduce(0) { $0 + $1.inChannels * $1.outChannels * $1.kernel * $1.kernel } == convWeightCount(CycleGANModel(config).gA))
+        let down = (1...n).map { size >> $0 }, up = (0..<n).reversed().map { size >> $0 }
+        #expect(g.map(\.outSize) == down + up)
     }
 
     @Test("PatchGAN output sizes at 256²: 128, 64, 32, 31, 30")

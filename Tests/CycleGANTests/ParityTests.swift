@@ -8,7 +8,7 @@ import Testing
 /// The fixture files of Scripts/pytorch/make_fixtures.py: one reference training iteration each.
 let parityFixtures = ["parity_r6_32_instance", "parity_r9_64_instance", "parity_r6_32_gray_nlayers2",
                       "parity_r6_32_1to3_noidt", "parity_r6_32_batch_vanilla", "parity_r6_32_none", "parity_r6_32_pixel",
-                      "parity_r6_32_wgangp"]
+                      "parity_r6_32_wgangp", "parity_r6_32_dropout", "parity_u128_128_instance", "parity_u128_128_batch_dropout"]
 
 func fixturePath(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)?.path
@@ -44,8 +44,28 @@ func biasesBeforeInstanceNorm(_ net: Module) -> [String] {
         return keys
     }
     if let g = net as? ResnetGenerator { return pairs(g.indexed, prefix: "model.") }
+    if let g = net as? UnetGenerator {
+        // A U-Net block's convolutions are followed by a norm in the same block (conv↓ → model.2 in the middle
+        // ones; convT↑ → the next index); the outermost's have none.
+        var keys: [String] = []
+        var block: UnetBlock? = g.outermost, prefix = "model."
+        while let b = block {
+            keys += pairs(b.indexed, prefix: prefix + "model.")
+            prefix += "model.\(b.indexed.first { $0.module === b.submodule }?.index ?? 0)."
+            block = b.submodule
+        }
+        return keys
+    }
     if let d = net as? PatchDiscriminator { return pairs(d.indexed, prefix: d.prefix + ".") }
     return []
+}
+
+/// The dropout masks the reference drew for a fixture's step (nil for networks without dropout), fresh: each
+/// use takes them from the first call on.
+func referenceDropoutMasks(_ file: HDF5File) throws -> DropoutMasks? {
+    guard file.exists("dropout/counts") else { return nil }
+    return DropoutMasks(counts: try file.readInt64("dropout/counts").map(Int.init),
+                        kept: try file.readInt64("dropout/kept").map { UInt64(bitPattern: $0) })
 }
 
 /// ‖a − b‖ / ‖b‖ (norm-wise relative difference; 0 when both are 0).
@@ -82,15 +102,19 @@ struct ParityTests {
         for (_, net) in model.networks { net.setRequiresGrad(false) }
         let tape = Tape()
         let realA = tape.constant(try file.read("inputs/real_A")), realB = tape.constant(try file.read("inputs/real_B"))
-        let fakeB = model.gA(realA), fakeA = model.gB(realB)
-        var outputs: [(String, Tensor)] = [
-            ("fake_B", fakeB.value), ("rec_A", model.gB(fakeB).value), ("fake_A", fakeA.value), ("rec_B", model.gA(fakeA).value),
-            ("D_A_fake_B", model.dA(fakeB).value), ("D_B_fake_A", model.dB(fakeA).value),
-            ("D_A_real_B", model.dA(realB).value), ("D_B_real_A", model.dB(realA).value),
-        ]
-        if method.lambda_identity > 0 {
-            outputs += [("idt_A", model.gA(realB).value), ("idt_B", model.gB(realA).value)]
+        // The generators run in the reference's order (fake_B, rec_A, fake_A, rec_B, idt_A, idt_B): dropout
+        // takes the reference's masks in that order.
+        let masks = try referenceDropoutMasks(file)
+        let outputs: [(String, Tensor)] = DropoutMasks.$current.withValue(masks) {
+            let fakeB = model.gA(realA), recA = model.gB(fakeB), fakeA = model.gB(realB), recB = model.gA(fakeA)
+            var outputs = [("fake_B", fakeB.value), ("rec_A", recA.value), ("fake_A", fakeA.value), ("rec_B", recB.value)]
+            if method.lambda_identity > 0 {
+                outputs += [("idt_A", model.gA(realB).value), ("idt_B", model.gB(realA).value)]
+            }
+            return outputs + [("D_A_fake_B", model.dA(fakeB).value), ("D_B_fake_A", model.dB(fakeA).value),
+                              ("D_A_real_B", model.dA(realB).value), ("D_B_real_A", model.dB(realA).value)]
         }
+        #expect(masks?.remainingCalls ?? 0 == 0, "\(name): every dropout call of the reference made")
         for (key, ours) in outputs {
             let ref = try file.read("outputs/\(key)")
             #expect(ours.shape == ref.shape, "\(name) \(key) shape")
@@ -114,9 +138,13 @@ struct ParityTests {
         // between our runs and PyTorch's, on values of unit scale (they follow a normalisation).
         let decisions = KinkDecisions(counts: try file.readInt64("kinks/counts").map(Int.init),
                                       sides: try file.readInt64("kinks/signs").map { UInt64(bitPattern: $0) })
+        let masks = try referenceDropoutMasks(file)
         let (losses, _) = try KinkDecisions.$current.withValue(decisions) {
-            trainer.step(realA: try file.read("inputs/real_A"), realB: try file.read("inputs/real_B"))
+            try DropoutMasks.$current.withValue(masks) {
+                trainer.step(realA: try file.read("inputs/real_A"), realB: try file.read("inputs/real_B"))
+            }
         }
+        #expect(masks?.remainingCalls ?? 0 == 0, "\(name): \(masks?.remainingCalls ?? 0) dropout calls of the reference not made")
         print("parity \(name) [\(ConvAlgorithm.current)] kinks: \(decisions.disagreements) inputs on the other side "
               + "of 0 than in the reference, the largest |x| \(decisions.largestDisagreement)")
         #expect(decisions.remainingCalls == 0, "\(name): \(decisions.remainingCalls) activation calls of the reference not made")

@@ -97,3 +97,42 @@ struct GradientTests {
         }
     }
 }
+
+@Suite("Gradient checks: dropout and concatenation")
+struct DropoutConcatGradientTests {
+    @Test("channel concatenation, both inputs")
+    func concatenation() {
+        let err = gradientCheckError([randn([2, 3, 4, 5], seed: 40), randn([2, 2, 4, 5], seed: 41)]) { concatChannels($0[0], $0[1]) }
+        print("gradient check concat: worst relative error \(err)")
+        #expect(err < 1e-2)
+        let y = concatChannelsForward(Tensor(shape: [1, 1, 1, 2], values: [1, 2]), Tensor(shape: [1, 2, 1, 2], values: [3, 4, 5, 6]))
+        #expect(y.shape == [1, 3, 1, 2] && y.scalars == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test("dropout with fixed masks; the identity without masks")
+    func dropoutGradient() {
+        // The same seed for every evaluation: the finite differences see one mask.
+        let err = gradientCheckError([randn([2, 3, 4, 5], seed: 42)]) { v in
+            DropoutMasks.$current.withValue(DropoutMasks(generator: SeededGenerator(seed: 7))) { dropout(v[0], p: 0.5) }
+        }
+        print("gradient check dropout: worst relative error \(err)")
+        #expect(err < 1e-2)
+        let tape = Tape()
+        let x = tape.constant(Tensor(shape: [1, 1, 100, 100], repeating: 1))
+        #expect(dropout(x, p: 0.5).value.scalars == x.value.scalars, "no masks: inference, nothing dropped")
+        let y = DropoutMasks.$current.withValue(DropoutMasks(generator: SeededGenerator(seed: 8))) { dropout(x, p: 0.5) }.value.scalars
+        let kept = y.filter { $0 != 0 }
+        #expect(Set(kept) == [2], "kept elements are scaled by 1/(1 − p)")
+        #expect(abs(Double(kept.count) / 10_000 - 0.5) < 0.02, "about half kept: \(kept.count) of 10000")
+    }
+
+    @Test("recorded masks are taken in call order, bit for bit")
+    func recordedMasks() {
+        let masks = DropoutMasks(counts: [3, 2], kept: [0b10110])
+        let tape = Tape()
+        let x = tape.constant(Tensor(shape: [1, 1, 1, 3], values: [1, 2, 3])), z = tape.constant(Tensor(shape: [1, 1, 1, 2], values: [4, 5]))
+        let (a, b) = DropoutMasks.$current.withValue(masks) { (dropout(x, p: 0.5), dropout(z, p: 0.5)) }
+        #expect(a.value.scalars == [0, 4, 6] && b.value.scalars == [0, 10])
+        #expect(masks.remainingCalls == 0)
+    }
+}
