@@ -13,6 +13,9 @@ public struct TrainingState: Equatable, Sendable {
     /// Iterations finished within `epoch`.
     public var epochIteration: Int
     public var learningRate: Float
+    /// `--lr_policy plateau`: the scheduler, and the sum of this epoch's cycle losses (its metric without validation).
+    public var plateau = Plateau()
+    public var epochCycleLoss = 0.0
 
     public init(iteration: Int, epoch: Int, epochIteration: Int, learningRate: Float) {
         self.iteration = iteration
@@ -63,6 +66,10 @@ public enum Checkpoint {
         try file.setAttribute("epoch", int: Int64(state.epoch))
         try file.setAttribute("epoch_iteration", int: Int64(state.epochIteration))
         try file.setAttribute("lr", number: Double(state.learningRate))
+        try file.setAttribute("plateau_best", number: state.plateau.best ?? .nan)
+        try file.setAttribute("plateau_bad_steps", int: Int64(state.plateau.badSteps))
+        try file.setAttribute("plateau_scale", number: Double(state.plateau.scale))
+        try file.setAttribute("epoch_cycle_loss", number: state.epochCycleLoss)
         for (name, adam, nets) in optimizers(trainer) {
             try file.setAttribute("\(name)_step", int: Int64(adam.step))
             for (i, entry) in optimizerKeys(nets).enumerated() {
@@ -183,8 +190,14 @@ public enum Checkpoint {
         trainer.poolA.images = try readPool("pool_A", file)
         trainer.poolB.images = try readPool("pool_B", file)
         trainer.rng = SeededGenerator(state: try file.readInt64("rng_state").map { UInt64(bitPattern: $0) })
-        let state = TrainingState(iteration: Int(iteration), epoch: Int(epoch), epochIteration: Int(epochIteration),
+        var state = TrainingState(iteration: Int(iteration), epoch: Int(epoch), epochIteration: Int(epochIteration),
                                   learningRate: Float(lr))
+        // Absent from checkpoints older than --lr_policy plateau: a fresh scheduler.
+        if let scale = try file.numberAttribute("plateau_scale"), let bad = try file.intAttribute("plateau_bad_steps") {
+            let best = try file.numberAttribute("plateau_best")
+            state.plateau = Plateau(best: best.flatMap { $0.isNaN ? nil : $0 }, badSteps: Int(bad), scale: Float(scale))
+        }
+        state.epochCycleLoss = try file.numberAttribute("epoch_cycle_loss") ?? 0
         trainer.learningRate = state.learningRate
         return state
     }

@@ -110,8 +110,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// The learning rate during `epoch`: the one place it is computed (the schedule steps once per finished
     /// epoch; after the last epoch it stays at the last epoch's).
-    public func learningRate(epoch: Int) -> Float {
-        method.lr * schedule.factor(epoch: min(epoch, schedule.lastEpoch))
+    public func learningRate(epoch: Int, plateau: Plateau = Plateau()) -> Float {
+        method.lr * schedule.factor(epoch: min(epoch, schedule.lastEpoch)) * (schedule.policy == .plateau ? plateau.scale : 1)
     }
 
     public var runFolder: String { (runsDir as NSString).appendingPathComponent(name) }

@@ -164,6 +164,7 @@ public final class TrainingRun {
                 begin(epoch: batch.epoch, &state, trainer)
             }
             let (losses, visuals) = trainer.step(realA: batch.realA, realB: batch.realB)
+            state.epochCycleLoss += Double(losses.cycle_A) + Double(losses.cycle_B)
             state.iteration += 1
             state.epochIteration += 1
             iterationsSinceLog += 1
@@ -188,6 +189,11 @@ public final class TrainingRun {
                     let result = try validation.run(trainer.model, runFolder: folder, epoch: state.epoch,
                                                     iteration: state.iteration, log: log)
                     clock += result.seconds   // seconds per iteration measure training alone
+                    if c.schedule.policy == .plateau {
+                        stepPlateau(&state, (result.psnrCycleA + result.psnrCycleB) / 2, higherIsBetter: true, "validation cycle PSNR")
+                    }
+                } else if c.schedule.policy == .plateau && validation == nil {
+                    stepPlateau(&state, state.epochCycleLoss / Double(perEpoch), higherIsBetter: false, "mean cycle loss")
                 }
                 begin(epoch: state.epoch + 1, &state, trainer)   // a saved state points at the next epoch's start
             }
@@ -216,11 +222,25 @@ public final class TrainingRun {
         return state
     }
 
+    /// `--lr_policy plateau`: one scheduler step on this epoch's metric. The reference steps on a constant 0
+    /// (its CycleGAN sets no metric), which cuts the rate every 6 epochs whatever happens; we step on what says
+    /// whether the translation still improves: the validation images' mean cycle PSNR after each validation
+    /// (with --val_freq; held-out images), else the epoch's mean training cycle loss (cycle_A + cycle_B).
+    private func stepPlateau(_ state: inout TrainingState, _ metric: Double, higherIsBetter: Bool, _ what: String) {
+        let before = state.plateau.scale
+        state.plateau.step(metric, higherIsBetter: higherIsBetter, rate: config.method.lr)
+        if state.plateau.scale != before {
+            log(String(format: "Plateau: the %@ (%.4g) has not improved by 1 %% for %d steps: learning rate × %g",
+                       what, metric, Plateau.patience + 1, Plateau.factor))
+        }
+    }
+
     /// Moves the run to `epoch` at its learning rate: the only place the epoch changes.
     private func begin(epoch: Int, _ state: inout TrainingState, _ trainer: Trainer) {
         state.epoch = epoch
         state.epochIteration = 0
-        state.learningRate = config.learningRate(epoch: epoch)
+        state.epochCycleLoss = 0
+        state.learningRate = config.learningRate(epoch: epoch, plateau: state.plateau)
         trainer.learningRate = state.learningRate
     }
 

@@ -8,6 +8,36 @@ public enum LRPolicy: String, Codable, CaseIterable, Sendable {
     case step
     /// cosine annealing to 0 over n_epochs (CosineAnnealingLR, T_max = n_epochs)
     case cosine
+    /// × 0.2 when a metric stops improving (ReduceLROnPlateau; see `Plateau`)
+    case plateau
+}
+
+/// `--lr_policy plateau`: PyTorch's ReduceLROnPlateau with the reference's settings (factor 0.2, threshold 0.01
+/// relative, patience 5, no cooldown, eps 1e-8): the rate is multiplied by 0.2 once the metric has not improved
+/// on its best by 1 % for more than 5 steps in a row. Its state is saved in checkpoints.
+public struct Plateau: Equatable, Sendable {
+    public static let factor: Float = 0.2, threshold = 0.01, patience = 5, eps: Float = 1e-8
+    /// The best metric so far (nil before the first step).
+    public var best: Double?
+    /// Steps since the best, or since the last reduction.
+    public var badSteps = 0
+    /// The learning rate's factor now.
+    public var scale: Float = 1
+
+    public init(best: Double? = nil, badSteps: Int = 0, scale: Float = 1) {
+        self.best = best; self.badSteps = badSteps; self.scale = scale
+    }
+
+    /// One step on `metric` (lower is better, or higher with `higherIsBetter`), for a run whose initial rate is
+    /// `rate` (PyTorch skips reductions smaller than eps).
+    public mutating func step(_ metric: Double, higherIsBetter: Bool, rate: Float) {
+        let better = best.map { higherIsBetter ? metric > $0 * (1 + Self.threshold) : metric < $0 * (1 - Self.threshold) } ?? true
+        if better { best = metric; badSteps = 0 } else { badSteps += 1 }
+        if badSteps > Self.patience {
+            if rate * scale * (1 - Self.factor) > Self.eps { scale *= Self.factor }
+            badSteps = 0
+        }
+    }
 }
 
 /// The schedule's flags (`--lr_policy`, `--n_epochs`, `--n_epochs_decay`, `--epoch_count`, `--lr_decay_iters`),
@@ -50,6 +80,8 @@ public struct LRSchedule: Codable, Sendable, Equatable {
             return Float(Foundation.pow(0.1, Double(finished / max(decayIters, 1))))
         case .cosine:
             return Float((1 + Foundation.cos(Double.pi * Double(finished) / Double(max(nEpochs, 1)))) / 2)
+        case .plateau:
+            return 1   // stateful: `Plateau.scale`, which `TrainConfig.learningRate` multiplies in
         }
     }
 }

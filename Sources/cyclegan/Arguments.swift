@@ -92,7 +92,7 @@ struct MethodArguments: ParsableArguments {
 /// The learning-rate schedule and the number of epochs.
 struct ScheduleArguments: ParsableArguments {
     private static let defaults = LRSchedule()
-    @Option(name: .customLong("lr_policy"), help: "Learning-rate schedule: linear, step or cosine.")
+    @Option(name: .customLong("lr_policy"), help: "Learning-rate schedule: linear, step, cosine or plateau (× 0.2 when the validation cycle PSNR, or without --val_freq the epoch's cycle loss, stops improving for 6 epochs).")
     var lrPolicy = defaults.policy
     @Option(name: .customLong("n_epochs"), help: "Epochs at the initial learning rate.")
     var nEpochs = defaults.nEpochs

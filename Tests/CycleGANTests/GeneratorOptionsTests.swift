@@ -1,4 +1,5 @@
 import Codecs
+import Layers
 import Foundation
 import Testing
 @testable import CycleGAN
@@ -75,5 +76,37 @@ struct GeneratorOptionsTests {
         #expect(status != 0)
         #expect(stderr.contains(message), "\(stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/runs/r"))
+    }
+}
+
+/// --lr_policy plateau through a run: its scheduler state survives an interruption.
+@Suite("Plateau learning-rate policy", .serialized)
+struct PlateauPolicyTests {
+    @Test("--lr_policy plateau steps on the epoch's cycle loss, logs each cut, and resumes exactly")
+    func plateauRun() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        var c = tinyConfig(dataroot: root + "/data", runsDir: root + "/runs")
+        c.schedule = LRSchedule(policy: .plateau, nEpochs: 14, nEpochsDecay: 0)
+        c.dataset.maxDatasetSize = 2
+        // Cycle weights 0: the metric is a constant 0, which never improves (as the reference's own constant):
+        // ReduceLROnPlateau cuts at its 7th and 13th step (the ends of epochs 7 and 13): lr/5 from epoch 8, lr/25 from 14.
+        c.method.lambdaA = 0; c.method.lambdaB = 0; c.method.lambdaIdentity = 0
+        var lines: [String] = []
+        let whole = TrainingRun(c); whole.log = { lines.append($0) }
+        _ = try whole.run()
+        let rows = try csvRowsWithoutTiming(root + "/runs/tiny/losses.csv")
+        let rates = rows.dropFirst().map { Double($0.split(separator: ",").last!)! }
+        let expected = (1...14).flatMap { epoch in Array(repeating: 0.0002 * pow(0.2, Double(max(0, epoch - 2) / 6)), count: 2) }
+        #expect(rates.count == 28 && zip(rates, expected).allSatisfy { abs($0 / $1 - 1) < 1e-5 }, "\(rates)")
+        #expect(lines.filter { $0.hasPrefix("Plateau: the mean cycle loss (0) has not improved by 1 % for 6 steps") }.count == 2, "\(lines)")
+
+        c.name = "resumed"; c.maxIterations = 15   // mid-epoch 8: the scheduler's state and the epoch's sum are saved
+        let first = TrainingRun(c); first.log = { _ in }
+        _ = try first.run()
+        c.continueTrain = true; c.maxIterations = 0
+        let second = TrainingRun(c); second.log = { _ in }
+        _ = try second.run()
+        #expect(try csvRowsWithoutTiming(root + "/runs/resumed/losses.csv") == rows)
     }
 }

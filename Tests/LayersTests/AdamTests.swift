@@ -53,6 +53,23 @@ struct LayersTests {
         #expect(cosine.factor(epoch: 1) == 1 && abs(cosine.factor(epoch: 6) - 0.5) < 1e-6)
     }
 
+    /// Oracle: PyTorch's ReduceLROnPlateau with the reference's settings, over the same sequences
+    /// (Scripts/pytorch/plateau_reference.py prints these factors).
+    @Test("plateau policy: PyTorch's ReduceLROnPlateau (factor 0.2, threshold 1 % relative, patience 5)")
+    func plateauSchedule() {
+        func factors(_ metrics: [Double], higherIsBetter: Bool = false) -> [Float] {
+            var p = Plateau()
+            return metrics.map { p.step($0, higherIsBetter: higherIsBetter, rate: 0.0002); return p.scale }
+        }
+        let constant = factors(Array(repeating: 0, count: 20))
+        #expect(constant == [Float](repeating: 1, count: 6) + [Float](repeating: 0.2, count: 6)
+                + [Float](repeating: 0.2 * 0.2, count: 6) + [0.2 * 0.2 * 0.2, 0.2 * 0.2 * 0.2])
+        let flattening = factors([10, 9, 8, 7.95, 7.94, 7.93, 7.92, 7.91, 7.9, 7.9, 7.9, 5, 5, 5, 5, 5, 5, 5, 5])
+        #expect(flattening == [Float](repeating: 1, count: 17) + [0.2, 0.2])
+        // Higher is better (a PSNR, mode 'max'): 1.03 is not 1 % above 1.02, so six bad steps end at the 8th.
+        #expect(factors([1, 1.02, 1.03, 1.03, 1.03, 1.03, 1.03, 1.03, 1.03], higherIsBetter: true) == [1, 1, 1, 1, 1, 1, 1, 0.2, 0.2])
+    }
+
     @Test("normal init: conv weights N(0, 0.02²), biases 0, batch-norm weights N(1, 0.02²); seeded")
     func initialisation() {
         let conv = Conv2D(64, 64, kernel: 3)
