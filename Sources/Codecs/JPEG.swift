@@ -54,13 +54,11 @@ enum JPEG {
         let data = try ImageFile.readAll(path)
         let d = try decompressor(path)
         let h = try header(path, data, d)
-        if h.colorspace == Int32(TJCS_CMYK.rawValue) || h.colorspace == Int32(TJCS_YCCK.rawValue) {
-            throw CodecError(path: path, message: "is a CMYK JPEG, which this reader does not decode; convert it to RGB (e.g. `convert in.jpg -colorspace sRGB out.jpg`)")
-        }
+        let cmyk = h.colorspace == Int32(TJCS_CMYK.rawValue) || h.colorspace == Int32(TJCS_YCCK.rawValue)
         let gray = h.colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = gray ? 1 : 3
-        let format = gray ? TJPF_GRAY : TJPF_RGB
-        var pixels = [UInt8](repeating: 0, count: h.width * h.height * channels)
+        let format = gray ? TJPF_GRAY : cmyk ? TJPF_CMYK : TJPF_RGB
+        var pixels = [UInt8](repeating: 0, count: h.width * h.height * (cmyk ? 4 : channels))
         let status = data.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
                 tjDecompress2(d.handle, src.baseAddress, UInt(src.count), dst.baseAddress,
@@ -70,6 +68,36 @@ enum JPEG {
         if status != 0 {
             throw CodecError(path: path, message: "is truncated or corrupt: \(d.lastError); replace or remove it")
         }
+        if cmyk { pixels = rgbFromCMYK(pixels, inverted: hasAdobeMarker(data)) }
         return DecodedImage(width: h.width, height: h.height, channels: channels, pixels: pixels)
+    }
+
+    /// CMYK (4 bytes a pixel) → RGB as PIL converts it (the reference's reader): with n = 255 − K,
+    /// R = n − C·n/255 (rounded as PIL's MULDIV255), likewise G from M and B from Y. Files with an Adobe
+    /// marker (Photoshop's, and PIL's own) store the samples inverted, and PIL un-inverts them first; so do we.
+    static func rgbFromCMYK(_ cmyk: [UInt8], inverted: Bool) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: cmyk.count / 4 * 3)
+        func mulDiv255(_ a: Int, _ b: Int) -> Int { let t = a * b + 128; return ((t >> 8) + t) >> 8 }
+        for p in 0..<(cmyk.count / 4) {
+            func sample(_ i: Int) -> Int { let v = Int(cmyk[4 * p + i]); return inverted ? 255 - v : v }
+            let n = 255 - sample(3)
+            for c in 0..<3 { rgb[3 * p + c] = UInt8(clamping: n - mulDiv255(sample(c), n)) }
+        }
+        return rgb
+    }
+
+    /// Whether the JPEG has an APP14 "Adobe" segment before its first scan (the markers are walked by their
+    /// lengths; a malformed run of markers ends the search).
+    static func hasAdobeMarker(_ data: [UInt8]) -> Bool {
+        var i = 2   // after SOI
+        while i + 4 <= data.count, data[i] == 0xFF {
+            let marker = data[i + 1]
+            if marker == 0xDA || marker == 0xD9 { return false }   // start of scan, end of image
+            let length = Int(data[i + 2]) << 8 | Int(data[i + 3])
+            if length < 2 { return false }
+            if marker == 0xEE, i + 4 + 5 <= data.count, Array(data[(i + 4)..<(i + 9)]) == Array("Adobe".utf8) { return true }
+            i += 2 + length
+        }
+        return false
     }
 }
