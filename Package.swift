@@ -33,8 +33,11 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/Native/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
-        // C that must hold control: libpng's setjmp error handling, HDF5's macro constants.
-        .target(name: "CShims", dependencies: ["CPNG", "CHDF5"], path: "Sources/Native/CShims"),
+        .systemLibrary(name: "CTIFF", path: "Sources/Native/CTIFF", pkgConfig: "libtiff-4",
+                       providers: [.apt(["libtiff-dev"])]),
+        // C that must hold control: libpng's setjmp error handling, HDF5's macro constants, libtiff's variadic
+        // field access.
+        .target(name: "CShims", dependencies: ["CPNG", "CHDF5", "CTIFF"], path: "Sources/Native/CShims"),
         // What only C can ask of the CPU and libc: the affinity mask, feature tests, stdout's buffering;
         // compiled for the baseline.
         .target(name: "CPlatform", path: "Sources/Native/CPlatform"),

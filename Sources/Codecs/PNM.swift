@@ -1,8 +1,8 @@
 import Foundation
 
 /// Netpbm images, as PIL reads them for the reference: PGM (P2 text, P5 binary; gray) and PPM (P3, P6; RGB),
-/// maxval 1…65535 (two bytes a sample, big-endian, above 255). Values are scaled to 8 bits with rounding,
-/// v·255/maxval, as 16-bit PNGs are. The header is parsed defensively: the raster must be in the file, so no
+/// maxval 1…65535 (two bytes a sample, big-endian, above 255). Values up to maxval 255 are scaled to 8 bits with
+/// rounding (v·255/maxval, as PIL); deeper ones to 16 bits (v·65535/maxval), kept as 16-bit PNGs are. The header is parsed defensively: the raster must be in the file, so no
 /// allocation is larger than the file.
 enum PNM {
     static func isSignature(_ head: [UInt8]) -> Bool {
@@ -63,6 +63,10 @@ enum PNM {
                        : (0..<samples).map { Int(bytes[i + $0]) }
         }
         guard raw.allSatisfy({ $0 <= maxval }) else { throw bad("a value above its maxval \(maxval)") }
+        if wide {
+            let samples = raw.map { UInt16(($0 * 65535 * 2 + maxval) / (2 * maxval)) }
+            return DecodedImage(width: width, height: height, channels: channels, pixels: [], wide: samples)
+        }
         let pixels = maxval == 255 ? raw.map { UInt8($0) } : raw.map { UInt8(($0 * 255 * 2 + maxval) / (2 * maxval)) }
         return DecodedImage(width: width, height: height, channels: channels, pixels: pixels)
     }

@@ -50,7 +50,8 @@ public struct FeatureExtractor {
     public func features(ofFiles files: [String], channels: Int = 3, label: String,
                          progress: (String) -> Void = { _ in }) throws -> Tensor {
         let features = try batches(files.count, label: label, progress: progress) { range in
-            try files[range].map { rgb(try ImageFile.read($0, channels: channels)) }
+            // 8-bit levels, as pytorch-fid's PIL pipeline sees images (a 16-bit file is rounded to them).
+            try files[range].map { rgb(ImageFile.eightBit(try ImageFile.read($0, channels: channels))) }
         }
         if let bad = features.scalars.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(files[bad / InceptionV3.featureCount]) gives non-finite Inception features: the weights file is damaged")

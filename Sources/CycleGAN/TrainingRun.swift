@@ -55,6 +55,18 @@ public final class TrainingRun {
         let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.network.inputNC,
                                            channelsB: c.network.outputNC, preprocess: c.preprocessing, seed: c.seed,
                                            serial: c.dataset.serialBatches)
+        if c.method.lambdaIdentity > 0 {
+            // The identity loss asks each generator to hand back its own domain's images unchanged: with one
+            // domain of 16-bit images and the other of 8-bit ones, that asks the A→B generator to keep 8-bit levels
+            // in a 16-bit domain (and the reverse), which is not what a user mixing depths wants.
+            let sixteen = try [folderA, folderB].map { folder in try folder.files.contains { try ImageFile.info($0).bitDepth == 16 } }
+            if sixteen[0] != sixteen[1] {
+                let (deep, shallow) = sixteen[0] ? (folderA.path, folderB.path) : (folderB.path, folderA.path)
+                throw OptionsError("\(deep) holds 16-bit images and \(shallow) only 8-bit ones, and --lambda_identity "
+                                   + "\(c.method.lambdaIdentity) compares each generator's output with its input's depth: "
+                                   + "convert one domain to the other's depth, or pass --lambda_identity 0")
+            }
+        }
         let fm = FileManager.default
         if c.continueTrain {
             guard fm.fileExists(atPath: resumeCheckpoint) else {

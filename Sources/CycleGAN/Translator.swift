@@ -136,13 +136,15 @@ extension Translator {
         var used = Set<String>(), written: [String] = []
         for (i, path) in inputs.enumerated() {
             let start = Date()
-            var image = try ImageFile.read(path, channels: inputChannels)
+            var (image, bitDepth) = try ImageFile.readWithDepth(path, channels: inputChannels)
             if let w = scaleWidth, image.shape[2] != w {
                 image = resizeBicubic(image, height: max(4, image.shape[1] * w / image.shape[2]), width: w)
             }
             let result = translate(image)
-            let target = (folder as NSString).appendingPathComponent(uniqueName(path, &used))
-            try ImageFile.writePNG(result, to: target)
+            // The input's kind where it is one we write (TIFF stays TIFF), else PNG; the input's bit depth.
+            let format = try ImageFile.writeFormat(matching: path)
+            let target = (folder as NSString).appendingPathComponent(uniqueName(path, &used, fileExtension: format.fileExtension))
+            try ImageFile.write(result, to: target, format: format, bitDepth: bitDepth)
             written.append(target)
             progress(String(format: "[%d/%d] %@ → %@ (%d×%d, %.2f s)", i + 1, inputs.count, path, target,
                             result.shape[2], result.shape[1], Date().timeIntervalSince(start)))

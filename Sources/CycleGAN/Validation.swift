@@ -167,10 +167,10 @@ final class Validation {
 }
 
 /// `<stem>.png`, or `<stem>_2.png`, … when the name is taken.
-func uniqueName(_ path: String, _ used: inout Set<String>) -> String {
+func uniqueName(_ path: String, _ used: inout Set<String>, fileExtension: String = "png") -> String {
     let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    var name = stem + ".png", k = 2
-    while used.contains(name) { name = "\(stem)_\(k).png"; k += 1 }
+    var name = "\(stem).\(fileExtension)", k = 2
+    while used.contains(name) { name = "\(stem)_\(k).\(fileExtension)"; k += 1 }
     used.insert(name)
     return name
 }

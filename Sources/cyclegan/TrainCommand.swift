@@ -7,7 +7,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train CycleGAN on two folders of unpaired images.",
         discussion: """
-        --dataroot holds trainA/ and trainB/ (PNG, JPEG, BMP, PGM or PPM, any size and colour type). The run is written to \
+        --dataroot holds trainA/ and trainB/ (PNG, JPEG, TIFF, BMP, PGM or PPM; any size and colour type, 8 or 16 bits). The run is written to \
         <runs_dir>/<name>/: config.json, losses.csv (one row every --print_freq iterations), checkpoints/latest.h5 \
         and epoch_N.h5, and samples/ (PNG grids: real_A, fake_B, rec_A, idt_B over real_B, fake_A, rec_B, idt_A). \
         Ctrl-C, SIGTERM and SIGHUP save latest.h5 before stopping (exit status 130, 143, 129; a second signal \

@@ -10,8 +10,10 @@ struct Translate: ParsableCommand {
         abstract: "Translate images A→B (G_A) or B→A (G_B) with a trained checkpoint.",
         discussion: """
         Every image of --input (a file or a folder, searched recursively) is translated at its own size (sides \
-        padded to a multiple of 4 for the network and cropped back) unless --scale_width is given, and written \
-        as PNG under --output with its own name and the generator's channel count. With --run, the checkpoint \
+        padded to the generator's multiple, 4 for a ResNet, 128 or 256 for a U-Net, and cropped back) unless \
+        --scale_width is given, and written under --output with its own name and the generator's channel count: \
+        as TIFF when the input is a TIFF, else as PNG; with 16 bits when the input has 16 (PNG, TIFF, PGM/PPM), \
+        else 8. With --run, the checkpoint \
         is <run>/checkpoints/latest.h5 (or epoch_N.h5 with --epoch N) and the default output is \
         <run>/translations/<direction>/, which `cyclegan report` shows. A checkpoint converted from one official \
         pretrained generator works for its direction.

@@ -6,25 +6,25 @@ import Tensor
 /// PNG decoding and writing.
 ///
 /// Oracles: for the committed fixtures, the raw samples written by Scripts/make_codec_fixtures.py (its own
-/// zlib-based encoder, not libpng), repeated here as literals; 16-bit samples v map to round(v·255/65535)
-/// (what png_set_scale_16 computes), and every 8-bit level k must come back as exactly Float(k)/255.
+/// zlib-based encoder, not libpng), repeated here as literals; 16-bit samples v keep their 16 bits, v/65535,
+/// and every 8-bit level k must come back as exactly Float(k)/255.
 /// Tolerance: none (exact equality) for PNG, a lossless format.
 @Suite struct PNGTests {
-    @Test func gray16IsScaledWithRounding() throws {
-        let t = try ImageFile.read(fixture("gray16.png"), channels: 1)
-        #expect(t.shape == [1, 1, 8])
+    @Test func gray16KeepsSixteenBits() throws {
+        let (t, depth) = try ImageFile.readWithDepth(fixture("gray16.png"), channels: 1)
+        #expect(t.shape == [1, 1, 8] && depth == 16)
         let raw = [0, 5049, 32768, 65535, 25700, 128, 1000, 40000]
-        let expected = raw.map { Float(($0 * 255 + 32767) / 65535) / 255 }
-        #expect(t.scalars == expected)
-        // 5049 → 20 (not 79, the simplified API's gamma conversion; not 19, strip_16's truncation).
-        #expect(t.scalars[1] == Float(20) / 255)
+        #expect(t.scalars == raw.map { Float($0) / 65535 })
+        // 5049/65535, not 79/255 (the simplified API's gamma conversion) nor 20/255 (8 bits).
+        #expect(t.scalars[1] == Float(5049) / 65535)
+        #expect(try ImageFile.info(fixture("gray16.png")) == (width: 8, height: 1, bitDepth: 16))
     }
 
-    @Test func rgba16DropsAlphaAndScales() throws {
+    @Test func rgba16DropsAlphaKeepsSixteenBits() throws {
         let t = try ImageFile.read(fixture("rgba16.png"), channels: 3)
         #expect(t.shape == [3, 1, 2])
-        // (65535, 0, 5049) → (255, 0, 20); (1000, 40000, 32768) → (4, 156, 128); alpha ignored.
-        #expect(t.scalars == planar([[255, 0, 20], [4, 156, 128]], channels: 3))
+        // (65535, 0, 5049), (1000, 40000, 32768); alpha ignored.
+        #expect(t.scalars == [65535, 1000, 0, 40000, 5049, 32768].map { Float($0) / 65535 })
     }
 
     @Test func grayAlphaDropsAlpha() throws {

@@ -41,12 +41,14 @@ import Tensor
         }
     }
 
-    @Test("16-bit PGM (maxval 1000) is scaled to 8 bits with rounding, as 16-bit PNGs are")
+    @Test("16-bit PGM (maxval 1000) is scaled to 16 bits with rounding, and kept as 16-bit PNGs are")
     func sixteenBit() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let path = try write(Array("P5 4 1 1000\n".utf8) + [0, 0, 0, 1, 1, 244, 3, 232], "w.pgm", in: folder)
-        #expect(levels(try ImageFile.read(path)) == [0, 0, 128, 255])
+        // 0, 1, 500, 1000 of 1000 → round(v·65535/1000) = 0, 66, 32768, 65535.
+        let (image, depth) = try ImageFile.readWithDepth(path, channels: 1)
+        #expect(image.scalars == [0, 66, 32768, 65535].map { Float($0) / 65535 } && depth == 16)
     }
 
     @Test("bad PGM/PPM files: one error naming the file, no allocation sized by the header",

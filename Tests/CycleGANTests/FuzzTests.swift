@@ -63,12 +63,13 @@ struct FuzzTests {
         return counts
     }
 
-    @Test("mutated PNG, JPEG, BMP, PGM and PPM files decode or give a CodecError naming the file")
+    @Test("mutated PNG, JPEG, TIFF, BMP, PGM and PPM files decode or give a CodecError naming the file")
     func images() throws {
         let fixtures = Self.sourceRoot + "/Tests/CodecsTests/Fixtures"
-        let corpus = try FileManager.default.contentsOfDirectory(atPath: fixtures).sorted()
-            .filter { ["png", "jpg", "ppm", "pgm", "bmp"].contains(($0 as NSString).pathExtension) }.map { fixtures + "/" + $0 }
-        #expect(corpus.count >= 8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixtures).map { fixtures + "/" + $0 }
+            + FileManager.default.contentsOfDirectory(atPath: fixtures + "/tiff").map { fixtures + "/tiff/" + $0 }
+        let corpus = files.sorted().filter { ["png", "jpg", "ppm", "pgm", "bmp", "tif"].contains(($0 as NSString).pathExtension) }
+        #expect(corpus.count >= 18)
         let (decoded, refused) = try Self.fuzz(corpus) { path in
             let image = try ImageFile.read(path, channels: 3)
             #expect(image.shape.count == 3 && image.shape[0] == 3)

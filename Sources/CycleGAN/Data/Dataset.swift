@@ -19,7 +19,7 @@ public struct ImageFolder: Sendable {
     public static func scan(_ path: String, role: String) throws -> ImageFolder {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DataError("\(path) does not exist: the \(role) images go in this folder (PNG, JPEG, BMP, PGM or PPM)")
+            throw DataError("\(path) does not exist: the \(role) images go in this folder (PNG, JPEG, TIFF, BMP, PGM or PPM)")
         }
         let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
             .filter { ImageFile.isImageFileName($0) }

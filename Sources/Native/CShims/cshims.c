@@ -64,7 +64,7 @@ static FILE *open_png(const char *path, int *code, char *message, size_t message
 }
 
 int cshim_png_read(const char *path, uint8_t **pixels, int *width, int *height, int *channels,
-                   int *original_color_type, int *original_bit_depth,
+                   int *original_color_type, int *original_bit_depth, int keep_16_bits,
                    char *message, size_t message_size) {
     *pixels = NULL;
     int code;
@@ -113,15 +113,20 @@ int cshim_png_read(const char *path, uint8_t **pixels, int *width, int *height, 
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-    if (bit_depth == 16) png_set_scale_16(png);
+    int wide = bit_depth == 16 && keep_16_bits;
+    if (bit_depth == 16 && !wide) png_set_scale_16(png);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (wide) png_set_swap(png);   // PNG stores 16-bit samples big-endian; the caller reads host order
+#endif
     png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
     int out_channels = png_get_channels(png, info);
     size_t rowbytes = png_get_rowbytes(png, info);
-    if ((out_channels != 1 && out_channels != 3) || png_get_bit_depth(png, info) != 8
-        || rowbytes != (size_t)w * (size_t)out_channels) {
+    int out_bytes = wide ? 2 : 1;
+    if ((out_channels != 1 && out_channels != 3) || png_get_bit_depth(png, info) != 8 * out_bytes
+        || rowbytes != (size_t)w * (size_t)out_channels * (size_t)out_bytes) {
         set_message(message, message_size, "unexpected pixel layout after normalisation");
         png_longjmp(png, 1);
     }
@@ -151,7 +156,7 @@ int cshim_png_read(const char *path, uint8_t **pixels, int *width, int *height, 
     return CSHIM_PNG_OK;
 }
 
-int cshim_png_read_size(const char *path, int *width, int *height, char *message, size_t message_size) {
+int cshim_png_read_size(const char *path, int *width, int *height, int *bit_depth, char *message, size_t message_size) {
     int code;
     FILE *fp = open_png(path, &code, message, message_size);
     if (fp == NULL) return code;
@@ -174,6 +179,7 @@ int cshim_png_read_size(const char *path, int *width, int *height, char *message
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info);
     png_uint_32 h = png_get_image_height(png, info);
+    int depth = png_get_bit_depth(png, info);
     png_destroy_read_struct(&png, &info, NULL);
     fclose(fp);
     if (w > INT_MAX || h > INT_MAX) {
@@ -182,15 +188,16 @@ int cshim_png_read_size(const char *path, int *width, int *height, char *message
     }
     *width = (int)w;
     *height = (int)h;
+    *bit_depth = depth;
     return CSHIM_PNG_OK;
 }
 
-int cshim_png_write(const char *path, const uint8_t *pixels, int width, int height, int channels,
+int cshim_png_write(const char *path, const void *pixels, int width, int height, int channels, int bit_depth,
                     int compression_level, char *message, size_t message_size) {
     static const int color_types[5] = { -1, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                         PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
-    if (width <= 0 || height <= 0 || channels < 1 || channels > 4 || pixels == NULL) {
-        set_message(message, message_size, "width and height must be positive, channels 1 to 4");
+    if (width <= 0 || height <= 0 || channels < 1 || channels > 4 || pixels == NULL || (bit_depth != 8 && bit_depth != 16)) {
+        set_message(message, message_size, "width and height must be positive, channels 1 to 4, bit depth 8 or 16");
         return CSHIM_PNG_BAD_ARGUMENT;
     }
     FILE *fp = fopen(path, "wb");
@@ -214,11 +221,14 @@ int cshim_png_write(const char *path, const uint8_t *pixels, int width, int heig
     }
     png_init_io(png, fp);
     png_set_compression_level(png, compression_level < 0 ? 0 : (compression_level > 9 ? 9 : compression_level));
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color_types[channels],
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
-    size_t rowbytes = (size_t)width * (size_t)channels;
-    for (int y = 0; y < height; y++) png_write_row(png, pixels + (size_t)y * rowbytes);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bit_depth == 16) png_set_swap(png);   // host-order samples in, big-endian in the file
+#endif
+    size_t rowbytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)pixels + (size_t)y * rowbytes);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
 

@@ -24,24 +24,47 @@ extern "C" {
 #define CSHIM_PNG_NO_MEMORY 4     /* allocation failed or the image is too large */
 #define CSHIM_PNG_WRITE_FAILED 5  /* libpng or the OS failed while writing: message says why */
 #define CSHIM_PNG_BAD_ARGUMENT 6  /* invalid width, height or channel count */
+#define CSHIM_UNSUPPORTED 7       /* a valid file of a kind this reader does not take: message says which and what to do */
 
 /// Reads a PNG as interleaved 8-bit samples, normalised to 1 (gray) or 3 (RGB) channels:
 /// palette expanded to RGB, gray of 1/2/4 bits expanded to 8, 16 bits scaled to 8 with rounding
 /// (png_set_scale_16), alpha and tRNS dropped (not composited), interlacing undone. No gamma change.
 /// On success `*pixels` is a malloc'ed buffer of width*height*channels bytes: free it with cshim_free.
 /// `original_color_type` and `original_bit_depth` (may be NULL) receive the IHDR values.
+/// With `keep_16_bits`, 16-bit images keep their 16 bits instead: 2 bytes a sample in host byte order
+/// (`*original_bit_depth` 16 says so).
 int cshim_png_read(const char *path, uint8_t **pixels, int *width, int *height, int *channels,
-                   int *original_color_type, int *original_bit_depth,
+                   int *original_color_type, int *original_bit_depth, int keep_16_bits,
                    char *message, size_t message_size);
 
-/// Reads only the PNG header (IHDR): width and height.
-int cshim_png_read_size(const char *path, int *width, int *height, char *message, size_t message_size);
+/// Reads only the PNG header (IHDR): width, height and bit depth.
+int cshim_png_read_size(const char *path, int *width, int *height, int *bit_depth, char *message, size_t message_size);
 
-/// Writes interleaved 8-bit samples (channels 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) as a PNG at `path`
-/// (created or truncated), with zlib `compression_level` (0-9). Flushes and fsyncs before closing.
-/// On failure the partly written file is left for the caller to remove.
-int cshim_png_write(const char *path, const uint8_t *pixels, int width, int height, int channels,
+/// Writes interleaved samples (channels 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; `bit_depth` 8, or 16 as uint16_t
+/// in host byte order) as a PNG at `path` (created or truncated), with zlib `compression_level` (0-9).
+/// Flushes and fsyncs before closing. On failure the partly written file is left for the caller to remove.
+int cshim_png_write(const char *path, const void *pixels, int width, int height, int channels, int bit_depth,
                     int compression_level, char *message, size_t message_size);
+
+// MARK: - TIFF (libtiff)
+
+/// Reads the first image of a TIFF as interleaved samples, 1 (gray) or 3 (RGB) channels, 8 or 16 bits
+/// (`*bit_depth`; 16-bit samples as uint16_t in host order). Read directly: strips or tiles of unsigned 8- or
+/// 16-bit gray (min-is-black or min-is-white, inverted) or RGB, contiguous or (strips) planar, alpha and
+/// other extra samples dropped. Anything else of at most 8 bits a sample (palette, bilevel, YCbCr, CMYK,
+/// JPEG-compressed, …) through libtiff's RGBA reader, as 8-bit RGB (gray when the file is gray). Refused with
+/// a message: floating-point and other sample formats, deeper samples, images over 2³¹ samples.
+/// Errors use the CSHIM_PNG_* codes; `*pixels` is malloc'ed: free it with cshim_free.
+int cshim_tiff_read(const char *path, void **pixels, int *width, int *height, int *channels, int *bit_depth,
+                    char *message, size_t message_size);
+
+/// The first image's width, height and bits per sample, without reading its pixels.
+int cshim_tiff_read_size(const char *path, int *width, int *height, int *bit_depth, char *message, size_t message_size);
+
+/// Writes interleaved 8- or 16-bit (host order) gray or RGB samples as a TIFF (LZW with horizontal
+/// differencing, one strip per 64 KiB or so); flushes and fsyncs before closing.
+int cshim_tiff_write(const char *path, const void *pixels, int width, int height, int channels, int bit_depth,
+                     char *message, size_t message_size);
 
 /// free() for buffers returned by this shim.
 void cshim_free(void *pointer);

@@ -1,0 +1,66 @@
+import Codecs
+import Foundation
+import Tensor
+import Testing
+@testable import CycleGAN
+
+/// 16 bits end to end, and TIFF folders, through the binary.
+@Suite("16-bit and TIFF images", .serialized)
+struct ImageDepthTests {
+    /// trainA/trainB/testA/testB of 16-bit gray images: TIFF in A, PNG in B (smooth ramps with fine steps
+    /// that 8 bits cannot hold).
+    func makeSixteenBitDataset(at root: String, eightBitB: Bool = false) throws {
+        var rng = SeededGenerator(seed: 5)
+        for (folder, count) in [("trainA", 3), ("trainB", 3), ("testA", 2), ("testB", 1)] {
+            let dir = root + "/" + folder
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for i in 0..<count {
+                let offset = rng.nextUniform() * 0.5
+                var image = Tensor(shape: [1, 36, 36])
+                for y in 0..<36 { for x in 0..<36 { image[0, y, x] = offset + Float(x * 36 + y) / 3000 } }
+                let tiff = folder.hasSuffix("A")
+                try ImageFile.write(image, to: "\(dir)/img_\(i).\(tiff ? "tif" : "png")", format: tiff ? .tiff : .png,
+                                    bitDepth: eightBitB && !tiff ? 8 : 16)
+            }
+        }
+    }
+
+    @Test("16-bit TIFF and PNG domains train, and translate to 16-bit TIFF and PNG files")
+    func sixteenBitsEndToEnd() throws {
+        let root = temporaryFolder()
+        try makeSixteenBitDataset(at: root + "/data")
+        let (status, stdout, stderr) = try runCycleGAN(["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "deep",
+                                                        "--input_nc", "1", "--output_nc", "1", "--netG", "resnet_6blocks",
+                                                        "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32",
+                                                        "--n_epochs", "1", "--n_epochs_decay", "0"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("Checking 3 images"))
+        for (direction, input, ext) in [("AtoB", "testA", "tif"), ("BtoA", "testB", "png")] {
+            let out = root + "/out_" + direction
+            let (s, _, e) = try runCycleGAN(["translate", "--run", root + "/runs/deep", "--direction", direction,
+                                             "--input", root + "/data/" + input, "--output", out])
+            #expect(s == 0, "\(e)")
+            let path = out + "/img_0." + ext
+            let info = try ImageFile.info(path)
+            #expect(info == (width: 36, height: 36, bitDepth: 16), "\(path): \(info)")
+            // 16 bits, not 8 widened: some level is not a multiple of 257.
+            let levels = try ImageFile.read(path, channels: 1).scalars.map { Int(($0 * 65535).rounded()) }
+            #expect(levels.contains { $0 % 257 != 0 }, "\(path) holds only 8-bit levels")
+        }
+    }
+
+    @Test("a 16-bit domain with an 8-bit one is refused while the identity loss is on; nothing written")
+    func mixedDepthsWithIdentity() throws {
+        let root = temporaryFolder()
+        try makeSixteenBitDataset(at: root + "/data", eightBitB: true)
+        let common = ["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--input_nc", "1", "--output_nc", "1",
+                      "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--max_iterations", "1"]
+        let (status, _, stderr) = try runCycleGAN(common + ["--name", "mixed"])
+        #expect(status != 0)
+        #expect(stderr.contains("\(root)/data/trainA holds 16-bit images and \(root)/data/trainB only 8-bit ones"), "\(stderr)")
+        #expect(stderr.contains("pass --lambda_identity 0"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/runs/mixed"))
+        let (ok, _, e) = try runCycleGAN(common + ["--name", "mixed_noidt", "--lambda_identity", "0"])
+        #expect(ok == 0, "\(e)")
+    }
+}
