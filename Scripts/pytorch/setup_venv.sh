@@ -22,7 +22,7 @@ start=$(date +%s)
 # Only plain PyPI is reachable: the default Linux torch wheel may pull CUDA
 # runtime wheels as dependencies. They are large but harmless on a CPU machine.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check torch h5py numpy pillow onnx onnxruntime \
-  pytorch-fid torch-fidelity scipy scikit-image torchvision tifffile
+  pytorch-fid torch-fidelity scipy scikit-image torchvision tifffile tensorboard
 end=$(date +%s)
 "$VENV/bin/python" -c 'import torch, h5py, numpy, PIL, onnxruntime, torchvision, pytorch_fid, torch_fidelity, scipy, skimage; print("torch", torch.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__, "Pillow", PIL.__version__, "onnxruntime", onnxruntime.__version__, "torchvision", torchvision.__version__, "pytorch-fid", pytorch_fid.__version__, "torch-fidelity", torch_fidelity.__version__, "scipy", scipy.__version__, "scikit-image", skimage.__version__)'
 echo "setup_venv: install took $((end - start)) s; venv size $(du -sh "$VENV" | cut -f1)"

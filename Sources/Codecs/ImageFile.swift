@@ -232,8 +232,8 @@ public enum ImageFile {
         return Array(bytes.prefix(filled))
     }
 
-    /// The whole file.
-    static func readAll(_ path: String) throws -> [UInt8] {
+    /// The whole file (errors name the reason, as `read`'s).
+    public static func readAll(_ path: String) throws -> [UInt8] {
         let fd = posixOpen(path)
         if fd < 0 { throw openError(path, errno) }
         defer { posixClose(fd) }

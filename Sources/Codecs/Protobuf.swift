@@ -25,6 +25,11 @@ public struct ProtobufWriter {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
     }
 
+    public mutating func double(_ field: Int, _ value: Double) {
+        key(field, 1)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+    }
+
     public mutating func bytes(_ field: Int, _ value: [UInt8]) { key(field, 2); varint(UInt64(value.count)); bytes += value }
 
     public mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }

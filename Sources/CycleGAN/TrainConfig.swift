@@ -36,6 +36,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var saveEpochFreq = 5
     /// Also keep checkpoints/iter_N.h5 at every --save_latest_freq save (the reference's --save_by_iter).
     public var saveByIter = false
+    /// Also write TensorBoard event files under <run>/tensorboard/ (losses.csv stays the log of record).
+    public var tensorboard = false
     /// Stop after this many iterations in all (0: no limit), saving latest.h5: for short trials and for
     /// testing that a resumed run matches an uninterrupted one.
     public var maxIterations = 0
@@ -44,7 +46,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// The run's own keys; the composed options encode theirs into the same object.
     enum CodingKeys: String, CodingKey {
         case name, runsDir = "runs_dir", dataroot, seed, continueTrain = "continue_train", batchSize = "batch_size"
-        case resumeEpoch = "epoch", saveByIter = "save_by_iter"
+        case resumeEpoch = "epoch", saveByIter = "save_by_iter", tensorboard
         case initFrom = "init_from", initFromSHA256 = "init_from_sha256"
         case printFreq = "print_freq", displayFreq = "display_freq", saveLatestFreq = "save_latest_freq"
         case saveLatestMinutes = "save_latest_minutes", saveEpochFreq = "save_epoch_freq", maxIterations = "max_iterations", version
@@ -61,6 +63,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         continueTrain = try c.decode(Bool.self, forKey: .continueTrain)
         resumeEpoch = try c.decodeIfPresent(Int.self, forKey: .resumeEpoch)
         saveByIter = try c.decodeIfPresent(Bool.self, forKey: .saveByIter) ?? false
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? false
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
         initFromSHA256 = try c.decodeIfPresent(String.self, forKey: .initFromSHA256)
         network = try NetworkConfig(from: decoder)
@@ -89,6 +92,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try c.encode(continueTrain, forKey: .continueTrain)
         try c.encodeIfPresent(resumeEpoch, forKey: .resumeEpoch)
         try c.encode(saveByIter, forKey: .saveByIter)
+        try c.encode(tensorboard, forKey: .tensorboard)
         try c.encodeIfPresent(initFrom, forKey: .initFrom)
         try c.encodeIfPresent(initFromSHA256, forKey: .initFromSHA256)
         try network.encode(to: encoder)

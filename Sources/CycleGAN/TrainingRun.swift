@@ -134,9 +134,10 @@ public final class TrainingRun {
         return (trainer, state)
     }
 
-    /// Where a run writes: its CSV and how it saves a checkpoint.
+    /// Where a run writes: its CSV, TensorBoard events (with --tensorboard) and how it saves a checkpoint.
     private struct Output {
         let csv: LossLogAppender
+        let tensorboard: TensorBoardWriter?
         let save: (_ path: String, _ state: TrainingState) throws -> Void
     }
 
@@ -147,8 +148,11 @@ public final class TrainingRun {
         for dir in [checkpoints, samples] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         try AtomicFile.write(try jsonText(recorded, pretty: true), to: (folder as NSString).appendingPathComponent(RunLayout.config))
         let csv = try LossLogAppender(path: csvPath, header: LossColumns.header, keepingRowsThrough: iteration)
+        // A new event file per start: after a resume TensorBoard shows the steps logged again on top of the old ones.
+        let tensorboard = try recorded.tensorboard ? TensorBoardWriter(folder: (folder as NSString).appendingPathComponent(RunLayout.tensorboard)) : nil
+        if let tensorboard { log("TensorBoard events: \(tensorboard.path) (follow with `tensorboard --logdir \(recorded.runsDir)`)") }
         let options = try Checkpoint.jsonString(recorded)
-        return Output(csv: csv) { path, state in
+        return Output(csv: csv, tensorboard: tensorboard) { path, state in
             try Checkpoint.save(trainer.model, trainer: trainer, state: state, options: options, to: path)
         }
     }
@@ -186,12 +190,17 @@ public final class TrainingRun {
                 clock = Date(); iterationsSinceLog = 0
                 try output.csv.append([Double(state.iteration), Double(state.epoch)] + losses.values.map(Double.init)
                                       + [Double(state.learningRate), secondsPerIteration])
+                try output.tensorboard?.scalars(Swift.zip(LossColumns.losses, losses.values).map { ("loss/\($0)", Double($1)) }
+                                                + [(LossColumns.learningRate, Double(state.learningRate)),
+                                                   (LossColumns.secondsPerIteration, secondsPerIteration)], step: state.iteration)
                 log(progressLine(state, losses, perEpoch: perEpoch, secondsPerIteration: secondsPerIteration,
                                  remaining: endIteration - state.iteration))
             }
             if state.iteration % c.displayFreq == 0 {
-                try ImageFile.writePNG(sampleGrid(visuals), to: (samples as NSString)
-                    .appendingPathComponent(RunLayout.sampleName(iteration: state.iteration)))
+                let grid = sampleGrid(visuals), path = (samples as NSString).appendingPathComponent(RunLayout.sampleName(iteration: state.iteration))
+                try ImageFile.writePNG(grid, to: path)
+                try output.tensorboard?.image("samples", png: try ImageFile.readAll(path), width: grid.shape[2], height: grid.shape[1],
+                                              channels: grid.shape[0], step: state.iteration)
             }
             if state.epochIteration == perEpoch {
                 if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
@@ -201,6 +210,7 @@ public final class TrainingRun {
                     let result = try validation.run(trainer.model, runFolder: folder, epoch: state.epoch,
                                                     iteration: state.iteration, log: log)
                     clock += result.seconds   // seconds per iteration measure training alone
+                    try output.tensorboard?.scalars(result.namedScores.map { ("val/\($0)", $1) }, step: state.iteration)
                     if c.schedule.policy == .plateau {
                         stepPlateau(&state, (result.psnrCycleA + result.psnrCycleB) / 2, higherIsBetter: true, "validation cycle PSNR")
                     }

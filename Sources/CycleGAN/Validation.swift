@@ -46,6 +46,13 @@ public struct ValidationResult: Sendable {
     public let psnrCycleA: Double, psnrCycleB: Double
     public let kidAtoB: KernelInceptionDistance?, kidBtoA: KernelInceptionDistance?
     public let seconds: Double
+
+    /// The scores under their val.csv column names (KID only where it was computed).
+    public var namedScores: [(name: String, value: Double)] {
+        [(ValidationColumns.psnrA, psnrCycleA), (ValidationColumns.psnrB, psnrCycleB)]
+            + (kidAtoB.map { [(ValidationColumns.kidAtoB, $0.mean), (ValidationColumns.kidAtoBStd, $0.standardDeviation)] } ?? [])
+            + (kidBtoA.map { [(ValidationColumns.kidBtoA, $0.mean), (ValidationColumns.kidBtoAStd, $0.standardDeviation)] } ?? [])
+    }
 }
 
 /// Runs the validations of a run: checks its images and weights before training, writes each validation's

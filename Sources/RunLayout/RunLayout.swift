@@ -28,6 +28,8 @@ public enum RunLayout {
     public static let lock = ".lock"
     public static let validation = "val.csv"
     public static let validationImages = "val"
+    /// TensorBoard event files (`--tensorboard`): `tensorboard --logdir Runs` finds them.
+    public static let tensorboard = "tensorboard"
 
     /// `val/epoch_N`: the validation images of epoch N, in AtoB/ and BtoA/.
     public static func validationFolder(epoch: Int) -> String { "\(validationImages)/epoch_\(epoch)" }

@@ -70,13 +70,15 @@ struct Train: ParsableCommand {
     var saveEpochFreq = defaults.saveEpochFreq
     @Flag(name: .customLong("save_by_iter"), help: "Also keep checkpoints/iter_N.h5 at every --save_latest_freq save.")
     var saveByIter = defaults.saveByIter
+    @Flag(help: "Also write TensorBoard event files to <run>/tensorboard/ (losses, learning rate, validation scores, sample grids): follow runs with `tensorboard --logdir Runs`.")
+    var tensorboard = defaults.tensorboard
     @Option(name: .customLong("max_iterations"), help: "Stop after this many iterations in all (0: no limit).")
     var maxIterations = defaults.maxIterations
 
     var config: TrainConfig {
         var c = TrainConfig()
         c.name = name; c.runsDir = runsDir; c.dataroot = dataroot; c.seed = seed; c.continueTrain = continueTrain
-        c.resumeEpoch = epoch; c.saveByIter = saveByIter
+        c.resumeEpoch = epoch; c.saveByIter = saveByIter; c.tensorboard = tensorboard
         c.dataset = dataset.value
         c.initFrom = initFrom
         c.network = network.value

@@ -64,3 +64,50 @@ struct ImageDepthTests {
         #expect(ok == 0, "\(e)")
     }
 }
+
+/// `train --tensorboard` through the binary: the events hold what losses.csv and samples/ hold.
+@Suite("TensorBoard logging")
+struct TensorBoardRunTests {
+    @Test("--tensorboard writes every CSV value and every sample grid as events; without it, no folder")
+    func eventsMatchTheCSV() throws {
+        let root = temporaryFolder()
+        try makeDataset(at: root + "/data")
+        let flags = ["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--netG", "resnet_6blocks",
+                     "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--n_epochs", "1", "--n_epochs_decay", "0",
+                     "--print_freq", "2", "--display_freq", "2", "--val_freq", "1"]
+        let (status, stdout, stderr) = try runCycleGAN(flags + ["--name", "tb", "--tensorboard"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("TensorBoard events: \(root)/runs/tb/tensorboard/events.out.tfevents."))
+        let folder = root + "/runs/tb/tensorboard"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(files.count == 1)
+        let events = try TensorBoardReader.events(folder + "/" + files[0])
+        #expect(events.first?.fileVersion == "brain.Event:2")
+        var scalars: [String: Float] = [:], images: [Int: [UInt8]] = [:]
+        for e in events {
+            for v in e.values {
+                if let s = v.scalar { scalars["\(v.tag)@\(e.step)"] = s }
+                if let png = v.image { images[e.step] = png }
+            }
+        }
+        let lines = try String(contentsOfFile: root + "/runs/tb/losses.csv", encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        for line in lines.dropFirst() {
+            let values = line.split(separator: ",").map { Double($0)! }
+            for (column, value) in zip(header, values).dropFirst(2) {
+                let tag = column == "lr" || column == "seconds_per_iter" ? column : "loss/" + column
+                let logged = scalars["\(tag)@\(Int(values[0]))"]
+                #expect(logged.map { abs(Double($0) - value) <= 1e-5 * max(1, abs(value)) } == true, "\(tag) at \(Int(values[0]))")
+            }
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/runs/tb/samples") {
+            let step = Int(name.dropFirst(5).prefix(7))!
+            #expect(images[step] == (try ImageFile.readAll(root + "/runs/tb/samples/" + name)), "sample grid \(name)")
+        }
+        #expect(scalars.keys.contains { $0.hasPrefix("val/psnr_cycle_A@") })
+
+        let (plain, _, e) = try runCycleGAN(flags + ["--name", "plain"])
+        #expect(plain == 0, "\(e)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/runs/plain/tensorboard"))
+    }
+}
