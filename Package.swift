@@ -35,6 +35,8 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CTIFF", path: "Sources/Native/CTIFF", pkgConfig: "libtiff-4",
                        providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/Native/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
         // C that must hold control: libpng's setjmp error handling, HDF5's macro constants, libtiff's variadic
         // field access.
         .target(name: "CShims", dependencies: ["CPNG", "CHDF5", "CTIFF"], path: "Sources/Native/CShims"),
@@ -61,7 +63,7 @@ let package = Package(
         // `cyclegan bench`: kernel and step timings, the analytic FLOP count, /proc measurements.
         .target(name: "Benchmarks", dependencies: ["CycleGAN", "Layers", "Tensor"], swiftSettings: fast),
         // Loss curves, terminal summaries and the HTML run report: reads run folders, needs no network code.
-        .target(name: "RunReports", dependencies: ["Codecs", "RunLayout"], swiftSettings: fast),
+        .target(name: "RunReports", dependencies: ["Codecs", "RunLayout", "CCairo"], swiftSettings: fast),
         .executableTarget(name: "cyclegan",
                           dependencies: ["CycleGAN", "Evaluation", "Benchmarks", "RunReports", "RunLayout", "CPlatform",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libpng-dev libhdf5-dev libturbojpeg0-dev libtiff-dev pkg-config)
+packages=(libopenblas-dev libpng-dev libhdf5-dev libturbojpeg0-dev libtiff-dev libcairo2-dev fonts-dejavu-core pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

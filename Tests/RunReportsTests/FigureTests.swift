@@ -155,12 +155,25 @@ import FoundationXML
         #expect(points.contains { abs($0.y - (100 - 90)) < 1e-9 }, "the spike was dropped")
     }
 
-    @Test("the bitmap font has a glyph for every printable ASCII character, and they differ")
+    @Test("text is DejaVu Sans through cairo: every printable ASCII character has ink, bold is wider, PNG and SVG measure alike")
     func font() {
-        let glyphs = (32..<127).map { BitmapFont.rows(for: Character(UnicodeScalar(UInt8($0)))) }
-        #expect(glyphs.allSatisfy { $0.count == BitmapFont.glyphHeight })
-        #expect(glyphs.dropFirst().allSatisfy { $0.contains { $0 != 0 } })  // only the space is empty
-        #expect(Set(glyphs.map { $0.map(String.init).joined(separator: ",") }).count == 95)
-        #expect(BitmapFont.width(of: "D_A", scale: 2) == (3 * 6 - 1) * 2)
+        let raster = RasterImage(width: 40, height: 30)
+        let svg = SVGDocument(width: 40, height: 30)
+        for code in 33..<127 {
+            let character = String(Character(UnicodeScalar(UInt8(code))))
+            let glyph = RasterImage(width: 30, height: 30)
+            glyph.text(character, x: 5, baseline: 20, scale: 2, color: .black, anchor: .start, bold: false)
+            #expect(glyph.pixels.contains { $0 < 128 }, "no ink for \(character)")
+            #expect(raster.textWidth(character, scale: 2, bold: false) > 0)
+        }
+        let width = raster.textWidth("D_A", scale: 2, bold: false)
+        #expect(width > 30 && width < 50, "D_A at 20 px: \(width)")   // capitals ≈ 0.7 em wide
+        #expect(raster.textWidth("D_A", scale: 2, bold: true) > width)
+        #expect(svg.textWidth("Discriminators", scale: 1, bold: true) == raster.textWidth("Discriminators", scale: 1, bold: true))
+        // Capitals are about 7·scale pixels high: rows with ink above the baseline.
+        let cap = RasterImage(width: 40, height: 40)
+        cap.text("H", x: 5, baseline: 30, scale: 2, color: .black, anchor: .start, bold: false)
+        let rows = (0..<40).filter { y in (0..<40).contains { x in cap.color(x: x, y: y).red < 128 } }
+        #expect((13...16).contains(rows.count), "H is \(rows.count) px high at scale 2")
     }
 }

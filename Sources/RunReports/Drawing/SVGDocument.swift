@@ -1,10 +1,9 @@
-/// The figure as an SVG document: the same drawing calls as the PNG, written as vector elements.
-///
-/// Text is set in the viewer's monospace font at 10·scale px, whose advance (≈ 0.6 em) matches the
-/// bitmap font's 6·scale px, so that the layout computed with the bitmap metrics fits.
+/// The figure as an SVG document: the same drawing calls as the PNG, written as vector elements. Text stays
+/// text (selectable, searchable, small), set in DejaVu Sans as the PNG is, and laid out with its metrics.
 public struct SVGDocument: Surface, Sendable {
     public let width: Int
     public let height: Int
+    private let measure = TextMeasure()
     private var body: [String] = []
     private var clipIDs: [Rect: String] = [:]
     private var definitions: [String] = []
@@ -21,7 +20,7 @@ public struct SVGDocument: Surface, Sendable {
         // Inline in HTML the namespace is implied; a standalone file needs it.
         let opening = responsive ? #"<svg width="100%""# : #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(width)" height="\#(height)""#
         var out = [opening + #" viewBox="0 0 \#(width) \#(height)" "#
-                   + #"font-family="DejaVu Sans Mono, Menlo, Consolas, monospace">"#]
+                   + #"font-family="\#(FigureFont.svgFamilies)">"#]
         if !definitions.isEmpty { out.append("<defs>" + definitions.joined() + "</defs>") }
         out += body
         out.append("</svg>")
@@ -29,6 +28,8 @@ public struct SVGDocument: Surface, Sendable {
     }
 
     // MARK: - Surface
+
+    func textWidth(_ string: String, scale: Int, bold: Bool) -> Double { measure.width(string, scale: scale, bold: bold) }
 
     mutating func fill(_ rect: Rect, color: Color, opacity: Double) {
         body.append(#"<rect x="\#(n(rect.x))" y="\#(n(rect.y))" width="\#(n(rect.width))" height="\#(n(rect.height))" "#
@@ -53,15 +54,15 @@ public struct SVGDocument: Surface, Sendable {
     mutating func text(_ string: String, x: Double, baseline: Double, scale: Int, color: Color,
                        anchor: TextAnchor, bold: Bool) {
         let anchorName = anchor == .start ? "start" : anchor == .middle ? "middle" : "end"
-        body.append(#"<text x="\#(n(x))" y="\#(n(baseline))" font-size="\#(10 * scale)" "#
+        body.append(#"<text x="\#(n(x))" y="\#(n(baseline))" font-size="\#(n(FigureFont.size(scale: scale)))" "#
                     + #"text-anchor="\#(anchorName)" fill="\#(color.hexString)"\#(bold ? #" font-weight="bold""# : "")>"#
                     + xmlEscaped(string) + "</text>")
     }
 
     mutating func verticalText(_ string: String, center: Point, scale: Int, color: Color) {
-        // The bitmap text's baseline sits 3.5·scale right of the centre (half the cap height).
+        // The baseline sits 3.5·scale right of the centre (half the cap height).
         let baselineX = center.x + 3.5 * Double(scale)
-        body.append(#"<text x="0" y="0" font-size="\#(10 * scale)" text-anchor="middle" fill="\#(color.hexString)" "#
+        body.append(#"<text x="0" y="0" font-size="\#(n(FigureFont.size(scale: scale)))" text-anchor="middle" fill="\#(color.hexString)" "#
                     + #"transform="translate(\#(n(baselineX)) \#(n(center.y))) rotate(-90)">"#
                     + xmlEscaped(string) + "</text>")
     }

@@ -42,14 +42,17 @@ public struct Rect: Sendable, Equatable, Hashable {
 /// Where a line of text sits relative to its `x`.
 public enum TextAnchor: Sendable { case start, middle, end }
 
-/// What a figure draws on: the PNG raster (`Canvas`) and the SVG document (`SVGDocument`) implement it,
-/// so that the figure's layout is written once and both outputs show the same picture.
+/// What a figure draws on: the PNG raster (`RasterImage`, cairo) and the SVG document (`SVGDocument`) implement
+/// it, so that the figure's layout is written once and both outputs show the same picture.
 ///
-/// Coordinates are pixels, origin top left, y down. Text uses the built-in bitmap font's metrics
-/// (`textWidth`): a character advances 6·scale pixels and capitals are 7·scale pixels high.
+/// Coordinates are pixels, origin top left, y down. Text is DejaVu Sans at 10·scale px (`FigureFont`): capitals
+/// are about 7·scale pixels high; `textWidth` gives the advance of a line of text.
 protocol Surface {
     var width: Int { get }
     var height: Int { get }
+
+    /// The width in pixels of `string` at `scale`.
+    func textWidth(_ string: String, scale: Int, bold: Bool) -> Double
 
     /// Fills `rect` with `color` at `opacity` (0…1).
     mutating func fill(_ rect: Rect, color: Color, opacity: Double)
@@ -67,10 +70,7 @@ protocol Surface {
 }
 
 extension Surface {
-    /// The width in pixels of `string` at `scale`.
-    func textWidth(_ string: String, scale: Int) -> Double {
-        Double(BitmapFont.width(of: string, scale: scale))
-    }
+    func textWidth(_ string: String, scale: Int) -> Double { textWidth(string, scale: scale, bold: false) }
 
     mutating func line(from a: Point, to b: Point, color: Color, width: Double = 1, opacity: Double = 1,
                        dash: Double? = nil) {

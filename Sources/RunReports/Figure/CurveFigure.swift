@@ -148,10 +148,10 @@ public struct CurveFigure: Sendable {
     // MARK: - Output
 
     /// The figure as an RGB raster of `width`×`height` pixels.
-    public func render(width: Int, height: Int) -> Canvas {
-        var canvas = Canvas(width: width, height: height)
-        draw(on: &canvas)
-        return canvas
+    public func render(width: Int, height: Int) -> RasterImage {
+        var raster = RasterImage(width: width, height: height)
+        draw(on: &raster)
+        return raster
     }
 
     /// The figure as an SVG document of `width`×`height` user units.
@@ -179,7 +179,7 @@ public struct CurveFigure: Sendable {
         surface.text(title, x: margin, baseline: y, scale: s + 1, color: CurveFigure.ink, anchor: .start, bold: true)
         let key = "x: iteration" + (epochMarks.isEmpty ? "" : ", dashed: epoch start")
             + (smoothing.window > 1 ? ", faint: raw, bold: \(smoothing)" : "")
-        let titleRight = margin + surface.textWidth(title, scale: s + 1) + 12 * u
+        let titleRight = margin + surface.textWidth(title, scale: s + 1, bold: true) + 12 * u
         if width - margin - surface.textWidth(key, scale: s) >= titleRight {
             surface.text(key, x: width - margin, baseline: y, scale: s, color: CurveFigure.mutedInk, anchor: .end, bold: false)
             y += 6 * u + 7 * u
@@ -203,8 +203,17 @@ public struct CurveFigure: Sendable {
         let panelHeight = (height - margin - top - Double(rows - 1) * gapY) / Double(rows)
         // One iteration axis for every panel, so that their ticks line up.
         let xRange = iterationRange()
-        let xAxis = Axis(lower: xRange.0, upper: xRange.1,
-                         targetCount: max(2, Int((panelWidth - 45 * u) / (30 * u))), snap: false)
+        func iterationAxis(_ count: Int) -> Axis { Axis(lower: xRange.0, upper: xRange.1, targetCount: count, snap: false) }
+        var tickCount = max(2, Int((panelWidth - 45 * u) / (30 * u)))
+        var xAxis = iterationAxis(tickCount)
+        // Fewer ticks while neighbouring labels (proportional text) would come closer than 8 font pixels.
+        while tickCount > 2, xAxis.ticks.count > 1 {
+            let gap = (xAxis.ticks[1] - xAxis.ticks[0]) / (xRange.1 - xRange.0) * (panelWidth - 45 * u)
+            let widest = xAxis.labels(compactThousands: true).map { surface.textWidth($0, scale: s) }.max() ?? 0
+            if gap >= widest + 8 * u { break }
+            tickCount -= 1
+            xAxis = iterationAxis(tickCount)
+        }
         for (index, panel) in panels.enumerated() {
             let column = index % columns, row = index / columns
             let frame = Rect(x: margin + Double(column) * (panelWidth + gapX), y: top + Double(row) * (panelHeight + gapY),
@@ -266,7 +275,7 @@ public struct CurveFigure: Sendable {
             + Double(max(0, panel.series.count - 1)) * 10 * u
         // A single series is named by the panel's title: no legend.
         let showPanelLegend = legend.isEmpty && panel.series.count > 1
-        let legendInTitleRow = surface.textWidth(panel.title, scale: s) + 16 * u + legendWidth <= frame.width
+        let legendInTitleRow = surface.textWidth(panel.title, scale: s, bold: true) + 16 * u + legendWidth <= frame.width
         func drawPanelLegend(right: Double, baseline: Double) {
             var x = right
             for series in panel.series.reversed() {
@@ -310,7 +319,10 @@ public struct CurveFigure: Sendable {
             let x = px(tick).rounded() + 0.5
             surface.line(from: Point(x, plot.minY), to: Point(x, plot.maxY), color: CurveFigure.grid, width: 1)
             surface.line(from: Point(x, plot.maxY), to: Point(x, plot.maxY + 3 * u), color: CurveFigure.frame, width: 1)
-            surface.text(label, x: x, baseline: plot.maxY + 4 * u + 7 * u, scale: s, color: CurveFigure.mutedInk,
+            // Centred on its tick, but kept inside the panel (the last label of the right column would be cut).
+            let half = surface.textWidth(label, scale: s) / 2
+            let centre = min(max(x, frame.minX + half), frame.maxX - half)
+            surface.text(label, x: centre, baseline: plot.maxY + 4 * u + 7 * u, scale: s, color: CurveFigure.mutedInk,
                          anchor: .middle, bold: false)
         }
 
