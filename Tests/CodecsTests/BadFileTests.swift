@@ -65,7 +65,7 @@ import Tensor
         let path = folder.file("empty.png")
         try writeBytes([], to: path)
         expectError(path, contains: "is empty")
-        expectError(path, contains: "not a PNG, JPEG, BMP, PGM or PPM image")
+        expectError(path, contains: "not a PNG, JPEG, TIFF, BMP, PGM or PPM image")
     }
 
     @Test func textFile() throws {
@@ -73,7 +73,7 @@ import Tensor
         defer { folder.cleanup() }
         let path = folder.file("notes.jpg")
         try writeBytes(Array("<!DOCTYPE html> not an image\n".utf8), to: path)
-        expectError(path, contains: "is not a PNG, JPEG, BMP, PGM or PPM image")
+        expectError(path, contains: "is not a PNG, JPEG, TIFF, BMP, PGM or PPM image")
     }
 
     @Test func missingFileAndFolder() throws {
