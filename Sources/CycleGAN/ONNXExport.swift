@@ -5,7 +5,8 @@ import RunLayout
 import Tensor
 
 /// A generator as an ONNX model (opset 17), for onnxruntime and the tools that read ONNX: input `input`
-/// [1, C, H, W] in [−1, 1] with H and W dynamic (multiples of 4), output `output` [1, C′, H, W]; weights as
+/// [1, C, H, W] in [−1, 1] with H and W dynamic (multiples of 4 for a ResNet, 2^downsamplings for a U-Net),
+/// output `output` [1, C′, H, W]; weights as
 /// initializers in raw little-endian float32. The graph is the network's forward as `translate` runs it:
 /// reflection padding as Pad (mode reflect), instance norm as InstanceNormalization (ε 1e-5, scale 1, bias 0);
 /// batch norm, which translation runs on the image's own statistics as the reference's test does without
@@ -13,7 +14,7 @@ import Tensor
 public enum ONNXExport {
     public static let opset = 17
 
-    public static func write(_ generator: ResnetGenerator, to path: String) throws {
+    public static func write(_ generator: any Generator, to path: String) throws {
         try AtomicFile.write(path) { temporary in
             do {
                 try Data(model(generator)).write(to: URL(fileURLWithPath: temporary))
@@ -30,10 +31,6 @@ public enum ONNXExport {
         let file = try HDF5File(path: path, mode: .read)
         defer { file.close() }
         let config = try Checkpoint.config(of: file)
-        guard config.netG.blocks != nil else {
-            throw OptionsError("\(path) holds \(config.netG.rawValue) generators: ONNX export covers the ResNet generators "
-                               + "(resnet_9blocks, resnet_6blocks) only; export the U-Net as .pth (cyclegan export without --onnx)")
-        }
         let generators = try Checkpoint.networkNames(in: file).compactMap(Network.init(rawValue:))
             .filter { $0 == .G_A || $0 == .G_B }
         let wanted = single.map { [$0] } ?? generators
@@ -43,7 +40,7 @@ public enum ONNXExport {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return try wanted.map { network in
             let (inputNC, outputNC) = network == .G_A ? (config.inputNC, config.outputNC) : (config.outputNC, config.inputNC)
-            let generator = ResnetGenerator(config, inputNC: inputNC, outputNC: outputNC)
+            let generator = makeGenerator(config, inputNC: inputNC, outputNC: outputNC)
             try Checkpoint.load(generator, from: file, group: network.rawValue)
             let out = (folder as NSString).appendingPathComponent(
                 single == nil ? "\(prefix)_net_\(network.rawValue).onnx" : "\(prefix)_net_G.onnx")
@@ -53,8 +50,42 @@ public enum ONNXExport {
     }
 
     /// The serialized ModelProto.
-    public static func model(_ g: ResnetGenerator) -> [UInt8] {
+    public static func model(_ generator: any Generator) -> [UInt8] {
         var graph = Graph()
+        if let g = generator as? ResnetGenerator { resnet(g, into: &graph) }
+        if let g = generator as? UnetGenerator { _ = unet(g.outermost, "input", name: "model.model", into: &graph) }
+        let first = generator.parameters(prefix: "").first!.parameter.value.shape[1]
+        let last = generator.stateDict().last { $0.key.hasSuffix("weight") }!.parameter.value.shape
+        var w = ProtobufWriter()
+        w.int(1, 8)                                        // ir_version 8 (ONNX 1.13, opset 17)
+        w.string(2, "cyclegan-swift")                      // producer_name
+        // The last weight is the final convolution's [C′, ngf, 7, 7] (ResNet) or transposed one's [2ngf, C′, 4, 4].
+        w.message(7) { graph.encode(into: &$0, name: String(describing: type(of: generator)), inputChannels: first,
+                                    outputChannels: generator is UnetGenerator ? last[1] : last[0]) }
+        w.message(8) { $0.string(1, ""); $0.int(2, opset) } // opset_import
+        return w.bytes
+    }
+
+    /// A U-Net block as the reference runs it (UnetSkipConnectionBlock), nodes named by its keys.
+    private static func unet(_ b: UnetBlock, _ x: String, name: String, into graph: inout Graph) -> String {
+        if b.position == .outermost {
+            var h = graph.convBlock(x, b.downConv, nil, name: name + ".0", reflect: 0, relu: false)
+            h = unet(b.submodule!, h, name: name + ".1.model", into: &graph)
+            h = graph.node("Relu", [h], name: name + ".2")
+            h = graph.convTranspose(h, b.upConv, name: name + ".3")
+            return graph.node("Tanh", [h], name: name + ".4", output: "output")
+        }
+        let skip = graph.node("LeakyRelu", [x], name: name + ".0", attributes: [("alpha", .float(0.2))])
+        var h = graph.convBlock(skip, b.downConv, b.downNorm, name: name + ".1", reflect: 0, relu: false)
+        if let sub = b.submodule { h = unet(sub, h, name: name + ".3.model", into: &graph) }
+        h = graph.node("Relu", [h], name: name + (b.submodule == nil ? ".2" : ".4"))
+        let up = b.submodule == nil ? 3 : 5
+        h = graph.convTranspose(h, b.upConv, name: name + ".\(up)")
+        if let norm = b.upNorm { h = graph.norm(h, norm, channels: b.upConv.weight.value.shape[1], name: name + ".\(up + 1)") }
+        return graph.node("Concat", [skip, h], name: name + ".cat", attributes: [("axis", .int(1))])
+    }
+
+    private static func resnet(_ g: ResnetGenerator, into graph: inout Graph) {
         var h = "input"
         h = graph.convBlock(h, g.inConv, g.inNorm, name: "model.1", reflect: 3, relu: true)
         for (i, (conv, norm)) in g.down.enumerated() {
@@ -75,14 +106,6 @@ public enum ONNXExport {
         }
         h = graph.convBlock(h, g.outConv, nil, name: "model.\(17 + n)", reflect: 3, relu: false)
         graph.node("Tanh", [h], name: "model.\(18 + n)", output: "output")
-
-        var w = ProtobufWriter()
-        w.int(1, 8)                                        // ir_version 8 (ONNX 1.13, opset 17)
-        w.string(2, "cyclegan-swift")                      // producer_name
-        w.message(7) { graph.encode(into: &$0, inputChannels: g.inConv.weight.value.shape[1],
-                                    outputChannels: g.outConv.weight.value.shape[0]) }
-        w.message(8) { $0.string(1, ""); $0.int(2, opset) } // opset_import
-        return w.bytes
     }
 
     /// Nodes and initializers, in order.
@@ -184,9 +207,9 @@ public enum ONNXExport {
             return node("InstanceNormalization", [x, scale, shift], name: name, attributes: [("epsilon", .float(1e-5))])
         }
 
-        func encode(into w: inout ProtobufWriter, inputChannels: Int, outputChannels: Int) {
+        func encode(into w: inout ProtobufWriter, name: String, inputChannels: Int, outputChannels: Int) {
             for n in nodes { w.bytes(1, n) }
-            w.string(2, "ResnetGenerator")
+            w.string(2, name)
             for i in initializers { w.bytes(5, i) }
             func valueInfo(_ field: Int, _ name: String, channels: Int) {
                 w.message(field) { v in

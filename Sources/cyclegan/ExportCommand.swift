@@ -14,7 +14,7 @@ struct Export: ParsableCommand {
         state and image pools stay here.
 
         With --onnx, the generators as ONNX models instead (<prefix>_net_G_A.onnx, …; opset 17, input \
-        "input" [1, C, H, W] in [−1, 1] with H and W dynamic, multiples of 4; output "output"), for \
+        "input" [1, C, H, W] in [−1, 1] with H and W dynamic, multiples of 4, or of 128 or 256 for a U-Net; output "output"), for \
         onnxruntime and the tools that read ONNX.
 
         Examples:

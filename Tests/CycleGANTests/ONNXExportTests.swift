@@ -7,7 +7,8 @@ import Testing
 
 /// The ONNX export decodes (with the wire-format reader) to the graph the generator runs: opset 17, the
 /// nodes in order, the weights as raw float32 initializers, height and width dynamic. onnxruntime's outputs
-/// are checked against PyTorch's and our translations by Scripts/pytorch/check_pretrained.sh (step 6).
+/// are checked against PyTorch's and our translations by Scripts/pytorch/check_pretrained.sh (step 6) for the
+/// ResNets and by Scripts/pytorch/check_unet.py for the U-Nets.
 @Suite("ONNX export")
 struct ONNXExportTests {
     func messages(_ bytes: [UInt8], field: Int) throws -> [[UInt8]] {
@@ -57,6 +58,36 @@ struct ONNXExportTests {
             let tensor = try messages(try messages(try messages(info, field: 2).first!, field: 1).first!, field: 2).first!
             let dimensions = try messages(tensor, field: 1).map { try ProtobufReader.fields($0).first!.value }
             #expect(dimensions == [.varint(1), .varint(UInt64(channels)), .bytes(Array("height".utf8)), .bytes(Array("width".utf8))])
+        }
+    }
+
+    /// onnxruntime runs it as PyTorch runs the reference's U-Net (≤ 1e-5) in Scripts/pytorch/check_unet.py.
+    @Test("a unet_128 generator: its blocks' nodes in the reference's order, skip connections concatenated")
+    func unetGraph() throws {
+        var rng = SeededGenerator(seed: 4)
+        let generator = UnetGenerator(inputNC: 1, outputNC: 3, ngf: 2, norm: .instance, downsamplings: 7)
+        generator.initialize(.normal, gain: 0.02, using: &rng)
+        let graph = try messages(ONNXExport.model(generator), field: 7).first!
+        let nodes = try messages(graph, field: 1)
+        let ops = try nodes.map { try strings($0, field: 4).first! }
+        let norm = "InstanceNormalization"
+        // Down: conv; 5 × (lrelu, conv, norm); innermost lrelu, conv. Up: relu, convT, norm, concat per inner
+        // block; then relu, convT, tanh.
+        var expected = ["Conv"]
+        for _ in 0..<5 { expected += ["LeakyRelu", "Conv", norm] }
+        expected += ["LeakyRelu", "Conv"]
+        for _ in 0..<6 { expected += ["Relu", "ConvTranspose", norm, "Concat"] }
+        expected += ["Relu", "ConvTranspose", "Tanh"]
+        #expect(ops == expected)
+        #expect(try strings(graph, field: 2) == ["UnetGenerator"])
+        // Each Concat joins its block's LeakyReLU output (the skip) with the block's last norm.
+        let concats = try nodes.filter { try strings($0, field: 4) == ["Concat"] }
+        #expect(try concats.allSatisfy { try strings($0, field: 1).first!.hasSuffix(".0.out") })
+        for (field, channels) in [(11, 1), (12, 3)] {
+            let info = try messages(graph, field: field).first!
+            let tensor = try messages(try messages(try messages(info, field: 2).first!, field: 1).first!, field: 2).first!
+            let dimensions = try messages(tensor, field: 1).map { try ProtobufReader.fields($0).first!.value }
+            #expect(dimensions[1] == .varint(UInt64(channels)))
         }
     }
 
