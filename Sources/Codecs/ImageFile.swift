@@ -89,11 +89,6 @@ public enum ImageFile {
         public var fileExtension: String { self == .png ? "png" : "tif" }
     }
 
-    /// The format to write an image derived from the file at `path` in: TIFF for a TIFF, PNG (lossless) otherwise.
-    public static func writeFormat(matching path: String) throws -> WriteFormat {
-        try sniff(path) == .tiff ? .tiff : .png
-    }
-
     /// Writes [channels, H, W] (channels 1 or 3) values in [0, 1] (clamped, rounded) as an 8-bit PNG,
     /// gray or RGB. Written to a temporary file in the same folder and renamed into place, so a crash
     /// never leaves a half-written file. A [1, C, H, W] tensor (a batch of one) is accepted too.

@@ -68,14 +68,15 @@ enum JPEG {
         if status != 0 {
             throw CodecError(path: path, message: "is truncated or corrupt: \(d.lastError); replace or remove it")
         }
-        if cmyk { pixels = rgbFromCMYK(pixels, inverted: hasAdobeMarker(data)) }
+        if cmyk { pixels = rgbFromCMYK(pixels) }
         return DecodedImage(width: h.width, height: h.height, channels: channels, pixels: pixels)
     }
 
-    /// CMYK (4 bytes a pixel) → RGB as PIL converts it (the reference's reader): with n = 255 − K,
-    /// R = n − C·n/255 (rounded as PIL's MULDIV255), likewise G from M and B from Y. Files with an Adobe
-    /// marker (Photoshop's, and PIL's own) store the samples inverted, and PIL un-inverts them first; so do we.
-    static func rgbFromCMYK(_ cmyk: [UInt8], inverted: Bool) -> [UInt8] {
+    /// CMYK (4 bytes a pixel) → RGB as PIL converts it (the reference's reader). PIL reads every CMYK JPEG as
+    /// inverted ("CMYK;I", "assume adobe conventions": Photoshop stores the samples inverted, and PIL writes them
+    /// so), with an Adobe marker or without; then with n = 255 − K, R = n − C·n/255 (rounded as PIL's
+    /// MULDIV255), likewise G from M and B from Y.
+    static func rgbFromCMYK(_ cmyk: [UInt8], inverted: Bool = true) -> [UInt8] {
         var rgb = [UInt8](repeating: 0, count: cmyk.count / 4 * 3)
         func mulDiv255(_ a: Int, _ b: Int) -> Int { let t = a * b + 128; return ((t >> 8) + t) >> 8 }
         for p in 0..<(cmyk.count / 4) {
@@ -84,20 +85,5 @@ enum JPEG {
             for c in 0..<3 { rgb[3 * p + c] = UInt8(clamping: n - mulDiv255(sample(c), n)) }
         }
         return rgb
-    }
-
-    /// Whether the JPEG has an APP14 "Adobe" segment before its first scan (the markers are walked by their
-    /// lengths; a malformed run of markers ends the search).
-    static func hasAdobeMarker(_ data: [UInt8]) -> Bool {
-        var i = 2   // after SOI
-        while i + 4 <= data.count, data[i] == 0xFF {
-            let marker = data[i + 1]
-            if marker == 0xDA || marker == 0xD9 { return false }   // start of scan, end of image
-            let length = Int(data[i + 2]) << 8 | Int(data[i + 3])
-            if length < 2 { return false }
-            if marker == 0xEE, i + 4 + 5 <= data.count, Array(data[(i + 4)..<(i + 9)]) == Array("Adobe".utf8) { return true }
-            i += 2 + length
-        }
-        return false
     }
 }

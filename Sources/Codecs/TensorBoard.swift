@@ -121,7 +121,7 @@ public enum TensorBoardReader {
         }
         var i = 0, events: [Event] = []
         while i < bytes.count {
-            guard bytes.count - i >= 12 else { throw bad("a truncated record header at byte \(i)") }
+            guard bytes.count - i >= 16 else { throw bad("a truncated record at byte \(i)") }
             let length = le(i, UInt64.self)
             guard le(i + 8, UInt32.self) == CRC32C.masked(bytes[i..<i + 8]) else { throw bad("the length CRC at byte \(i)") }
             guard length <= UInt64(bytes.count - i - 16) else { throw bad("a record at byte \(i) runs past the end") }

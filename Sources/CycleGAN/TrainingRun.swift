@@ -55,13 +55,12 @@ public final class TrainingRun {
         let dataset = try UnalignedDataset(folderA: folderA, folderB: folderB, channelsA: c.network.inputNC,
                                            channelsB: c.network.outputNC, preprocess: c.preprocessing, seed: c.seed,
                                            serial: c.dataset.serialBatches)
-        if c.method.lambdaIdentity > 0 {
-            // The identity loss asks each generator to hand back its own domain's images unchanged: with one
-            // domain of 16-bit images and the other of 8-bit ones, that asks the A→B generator to keep 8-bit levels
-            // in a 16-bit domain (and the reverse), which is not what a user mixing depths wants.
-            let sixteen = try [folderA, folderB].map { folder in try folder.files.contains { try ImageFile.info($0).bitDepth == 16 } }
-            if sixteen[0] != sixteen[1] {
-                let (deep, shallow) = sixteen[0] ? (folderA.path, folderB.path) : (folderB.path, folderA.path)
+        // The identity loss asks each generator to hand back its own domain's images unchanged: with one domain of
+        // 16-bit images and the other of 8-bit ones, that asks the A→B generator to keep 8-bit levels in a 16-bit
+        // domain (and the reverse). Checked when a run starts (a run begun before 16-bit reading still resumes).
+        if c.method.lambdaIdentity > 0 && !c.continueTrain {
+            if dataset.sixteenBitA != dataset.sixteenBitB {
+                let (deep, shallow) = dataset.sixteenBitA ? (folderA.path, folderB.path) : (folderB.path, folderA.path)
                 throw OptionsError("\(deep) holds 16-bit images and \(shallow) only 8-bit ones, and --lambda_identity "
                                    + "\(c.method.lambdaIdentity) compares each generator's output with its input's depth: "
                                    + "convert one domain to the other's depth, or pass --lambda_identity 0")
@@ -203,9 +202,8 @@ public final class TrainingRun {
                                               channels: grid.shape[0], step: state.iteration)
             }
             if state.epochIteration == perEpoch {
-                if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
-                    try output.save((checkpoints as NSString).appendingPathComponent(RunLayout.epochCheckpoint(state.epoch)), state)
-                }
+                // Validation and the plateau step come before epoch_N.h5, which then holds the epoch complete: a
+                // run resumed from it (--epoch N) starts epoch N + 1 as an uninterrupted one does.
                 if let validation, c.validation.isDue(after: state.epoch, first: c.schedule.epochCount) {
                     let result = try validation.run(trainer.model, runFolder: folder, epoch: state.epoch,
                                                     iteration: state.iteration, log: log)
@@ -216,6 +214,9 @@ public final class TrainingRun {
                     }
                 } else if c.schedule.policy == .plateau && validation == nil {
                     stepPlateau(&state, state.epochCycleLoss / Double(perEpoch), higherIsBetter: false, "mean cycle loss")
+                }
+                if (state.epoch - c.schedule.epochCount + 1) % c.saveEpochFreq == 0 {
+                    try output.save((checkpoints as NSString).appendingPathComponent(RunLayout.epochCheckpoint(state.epoch)), state)
                 }
                 begin(epoch: state.epoch + 1, &state, trainer)   // a saved state points at the next epoch's start
             }

@@ -114,7 +114,7 @@ extension Translator {
         return available
     }
 
-    public func translateFiles(_ inputs: [String], to folder: String, scaleWidth: Int? = nil,
+    public func translateFiles(_ inputs: [String], to folder: String, scaleWidth: Int? = nil, format: ImageFile.WriteFormat = .png,
                                memoryLimit: Int? = Translator.availableMemory(),
                                progress: (String) -> Void = { _ in }) throws -> [String] {
         for path in inputs {
@@ -141,8 +141,7 @@ extension Translator {
                 image = resizeBicubic(image, height: max(4, image.shape[1] * w / image.shape[2]), width: w)
             }
             let result = translate(image)
-            // The input's kind where it is one we write (TIFF stays TIFF), else PNG; the input's bit depth.
-            let format = try ImageFile.writeFormat(matching: path)
+            // The input's bit depth: a 16-bit image translates to a 16-bit file.
             let target = (folder as NSString).appendingPathComponent(uniqueName(path, &used, fileExtension: format.fileExtension))
             try ImageFile.write(result, to: target, format: format, bitDepth: bitDepth)
             written.append(target)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Codecs
 import Evaluation
 import CycleGAN
 import Layers
@@ -13,6 +14,7 @@ extension GANMode: ExpressibleByArgument {}
 extension LRPolicy: ExpressibleByArgument {}
 extension Preprocess: ExpressibleByArgument {}
 extension Direction: ExpressibleByArgument {}
+extension ImageFile.WriteFormat: ExpressibleByArgument {}
 
 // Option groups of the commands, one per library options type. Each takes its defaults from that type (the
 // reference's, held there once); `CommandLineDefaultsTests` checks that parsing no flags gives the library's
@@ -92,7 +94,7 @@ struct MethodArguments: ParsableArguments {
 /// The learning-rate schedule and the number of epochs.
 struct ScheduleArguments: ParsableArguments {
     private static let defaults = LRSchedule()
-    @Option(name: .customLong("lr_policy"), help: "Learning-rate schedule: linear, step, cosine or plateau (× 0.2 when the validation cycle PSNR, or without --val_freq the epoch's cycle loss, stops improving for 6 epochs).")
+    @Option(name: .customLong("lr_policy"), help: "Learning-rate schedule: linear, step, cosine or plateau (× 0.2 once the metric has not improved by 1 % for 6 steps: the validation cycle PSNR after each --val_freq validation, or without validation the epoch's mean cycle loss after each epoch).")
     var lrPolicy = defaults.policy
     @Option(name: .customLong("n_epochs"), help: "Epochs at the initial learning rate.")
     var nEpochs = defaults.nEpochs

@@ -11,9 +11,9 @@ struct Translate: ParsableCommand {
         discussion: """
         Every image of --input (a file or a folder, searched recursively) is translated at its own size (sides \
         padded to the generator's multiple, 4 for a ResNet, 128 or 256 for a U-Net, and cropped back) unless \
-        --scale_width is given, and written under --output with its own name and the generator's channel count: \
-        as TIFF when the input is a TIFF, else as PNG; with 16 bits when the input has 16 (PNG, TIFF, PGM/PPM), \
-        else 8. With --run, the checkpoint \
+        --scale_width is given, and written under --output with its own name and the generator's channel count, \
+        as PNG (or TIFF with --output_format tiff), with 16 bits when the input has 16 (PNG, TIFF, PGM/PPM), else \
+        8. With --run, the checkpoint \
         is <run>/checkpoints/latest.h5 (or epoch_N.h5 with --epoch N) and the default output is \
         <run>/translations/<direction>/, which `cyclegan report` shows. A checkpoint converted from one official \
         pretrained generator works for its direction.
@@ -37,6 +37,8 @@ struct Translate: ParsableCommand {
     var output: String?
     @Option(name: .customLong("scale_width"), help: "Resize each image to this width (aspect kept) before translating.")
     var scaleWidth: Int?
+    @Option(name: .customLong("output_format"), help: "png (default; `cyclegan report` shows them) or tiff.")
+    var outputFormat: ImageFile.WriteFormat = .png
     @OptionGroup(title: "Compute") var compute: ComputeArguments
 
     func validate() throws {
@@ -61,7 +63,7 @@ struct Translate: ParsableCommand {
         print("Translating \(inputs.count) image\(inputs.count == 1 ? "" : "s") \(direction.rawValue) with "
               + "\(Translator.isPyTorchFile(checkpointPath) ? "the PyTorch generator" : direction.generatorName) of "
               + "\(checkpointPath) → \(outputFolder)/")
-        _ = try translator.translateFiles(inputs, to: outputFolder, scaleWidth: scaleWidth) { print($0) }
+        _ = try translator.translateFiles(inputs, to: outputFolder, scaleWidth: scaleWidth, format: outputFormat) { print($0) }
     }
 
     private func inputFiles() throws -> [String] {

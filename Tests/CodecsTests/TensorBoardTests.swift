@@ -33,9 +33,12 @@ struct TensorBoardTests {
         #expect(events[1].step == 7 && events[1].wallTime == 1_700_000_001.5)
         #expect(events[1].values.map(\.tag) == ["loss/G_A", "lr"] && events[1].values.map(\.scalar) == [0.5, 0.0002])
         #expect(events[2].step == 8 && events[2].values.first?.image == [1, 2, 3])
-        // A flipped bit is found: in the length, or in the data.
+        // A flipped bit is found: in the length (byte 3), in the first record's data (byte 20: its 24 bytes run from
+        // 12 to 35), and a file cut inside a record.
         var bytes = try ImageFile.readAll(writer.path)
-        for position in [3, 40] {
+        try writeBytes(Array(bytes.prefix(bytes.count - 3)), to: folder.file("cut"))
+        #expect(throws: CodecError.self) { try TensorBoardReader.events(folder.file("cut")) }
+        for position in [3, 20] {
             bytes[position] ^= 4
             let path = folder.file("bad\(position)")
             try writeBytes(bytes, to: path)

@@ -82,7 +82,7 @@ struct GeneratorOptionsTests {
 /// --lr_policy plateau through a run: its scheduler state survives an interruption.
 @Suite("Plateau learning-rate policy", .serialized)
 struct PlateauPolicyTests {
-    @Test("--lr_policy plateau steps on the epoch's cycle loss, logs each cut, and resumes exactly")
+    @Test("--lr_policy plateau steps on the epoch's cycle loss, logs each cut, and resumes exactly (mid-epoch and from epoch_N.h5)")
     func plateauRun() throws {
         let root = temporaryFolder()
         try makeDataset(at: root + "/data")
@@ -108,5 +108,11 @@ struct PlateauPolicyTests {
         let second = TrainingRun(c); second.log = { _ in }
         _ = try second.run()
         #expect(try csvRowsWithoutTiming(root + "/runs/resumed/losses.csv") == rows)
+
+        // From epoch_7.h5, the epoch whose end cuts the rate: the checkpoint holds the cut, epoch 8 runs at lr/5.
+        c.name = "tiny"; c.resumeEpoch = 7
+        let fromEpoch = TrainingRun(c); fromEpoch.log = { _ in }
+        _ = try fromEpoch.run()
+        #expect(try csvRowsWithoutTiming(root + "/runs/tiny/losses.csv") == rows)
     }
 }

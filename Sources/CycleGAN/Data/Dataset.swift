@@ -78,31 +78,36 @@ public struct DatasetOptions: Codable, Equatable, Sendable {
 
 /// Decodes every file (in parallel) to check it before any training: an unreadable, corrupt or too small
 /// image stops here with its name. Returns the decoded images ([C, H, W] in [0, 1]) when `keep` is true.
-func decodeAll(_ files: [String], channels: Int, preprocess: PreprocessOptions, keep: Bool) throws -> [Tensor]? {
-    let results = UnsafeMutableBufferPointer<Result<Tensor?, Error>>.allocate(capacity: files.count)
+/// Decodes every file once (a bad one stops here, before training), keeping the images when `keep`; also says
+/// whether any of them has 16 bits a sample.
+func decodeAll(_ files: [String], channels: Int, preprocess: PreprocessOptions, keep: Bool) throws
+    -> (images: [Tensor]?, sixteenBit: Bool) {
+    let results = UnsafeMutableBufferPointer<Result<(Tensor?, Bool), Error>>.allocate(capacity: files.count)
     defer { results.deallocate() }
     let out = Unchecked(results)
     DispatchQueue.concurrentPerform(iterations: min(2, files.count)) { worker in
         for i in stride(from: worker, to: files.count, by: 2) {
-            let result: Result<Tensor?, Error> = Result {
-                let image = try ImageFile.read(files[i], channels: channels)
+            let result: Result<(Tensor?, Bool), Error> = Result {
+                let (image, depth) = try ImageFile.readWithDepth(files[i], channels: channels)
                 if let problem = preprocess.problem(height: image.shape[1], width: image.shape[2]) {
                     throw DataError("\(files[i]) \(problem)")
                 }
-                return keep ? image : nil
+                return (keep ? image : nil, depth == 16)
             }
             (out.value.baseAddress! + i).initialize(to: result)
         }
     }
     defer { results.baseAddress!.deinitialize(count: files.count) }
-    var images: [Tensor] = []
+    var images: [Tensor] = [], sixteenBit = false
     for r in results {
         switch r {
-        case .success(let image): if let image { images.append(image) }
+        case .success(let (image, deep)):
+            if let image { images.append(image) }
+            sixteenBit = sixteenBit || deep
         case .failure(let error): throw error
         }
     }
-    return keep ? images : nil
+    return (keep ? images : nil, sixteenBit)
 }
 
 /// Two unpaired image sets (the reference's UnalignedDataset): an epoch visits max(|A|, |B|) positions;
@@ -116,6 +121,8 @@ public final class UnalignedDataset: @unchecked Sendable {
     /// The reference's --serial_batches: no shuffling, no random B.
     public let serial: Bool
     private let cacheA: [Tensor]?, cacheB: [Tensor]?
+    /// Whether some image of A (of B) has 16 bits a sample.
+    public let sixteenBitA: Bool, sixteenBitB: Bool
 
     /// Decoded images are kept in memory when they take less than this.
     public static let cacheBudgetBytes = 2_000_000_000
@@ -131,8 +138,8 @@ public final class UnalignedDataset: @unchecked Sendable {
         let first = try ImageFile.size(folderA.files[0])
         let estimate = (folderA.files.count * channelsA + folderB.files.count * channelsB) * first.width * first.height * 4
         let keep = estimate < Self.cacheBudgetBytes
-        cacheA = try decodeAll(folderA.files, channels: channelsA, preprocess: preprocess, keep: keep)
-        cacheB = try decodeAll(folderB.files, channels: channelsB, preprocess: preprocess, keep: keep)
+        (cacheA, sixteenBitA) = try decodeAll(folderA.files, channels: channelsA, preprocess: preprocess, keep: keep)
+        (cacheB, sixteenBitB) = try decodeAll(folderB.files, channels: channelsB, preprocess: preprocess, keep: keep)
     }
 
     public var epochSize: Int { max(folderA.files.count, folderB.files.count) }

@@ -88,6 +88,7 @@ public final class RasterImage: Surface, @unchecked Sendable {
 
     /// The colour at pixel (x, y).
     public func color(x: Int, y: Int) -> Color {
+        precondition((0..<width).contains(x) && (0..<height).contains(y), "pixel (\(x), \(y)) outside \(width)×\(height)")
         cairo_surface_flush(surface)
         guard let data = cairo_image_surface_get_data(surface) else { return .white }
         let row = UnsafeRawPointer(data + y * Int(cairo_image_surface_get_stride(surface))).assumingMemoryBound(to: UInt32.self)
