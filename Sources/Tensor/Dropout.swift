@@ -47,10 +47,7 @@ public final class DropoutMasks: Sendable {
             case .recorded(let counts, let bits, let next, let start):
                 precondition(next < counts.count, "more dropout calls than the masks supplied")
                 precondition(counts[next] == count, "dropout call \(next) has \(count) elements, the mask \(counts[next])")
-                let mask = (0..<count).map { i -> Float in
-                    let bit = start + i
-                    return (bits[bit >> 6] >> UInt64(bit & 63)) & 1 == 1 ? scale : 0
-                }
+                let mask = (0..<count).map { packedBit(bits, start + $0) ? scale : 0 }
                 s = .recorded(counts: counts, bits: bits, next: next + 1, start: start + count)
                 return mask
             }

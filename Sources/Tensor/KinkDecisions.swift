@@ -44,8 +44,7 @@ public final class KinkDecisions: Sendable {
             let values = x.scalars
             var mask = [Float](repeating: 0, count: x.count)
             for i in 0..<x.count {
-                let bit = start + i
-                let above = (sides[bit >> 6] >> UInt64(bit & 63)) & 1 == 1
+                let above = packedBit(sides, start + i)
                 mask[i] = above ? 1 : 0
                 if above != (values[i] > 0) {
                     s.disagreements += 1
@@ -57,4 +56,11 @@ public final class KinkDecisions: Sendable {
             return Tensor(shape: x.shape, values: mask)
         }
     }
+}
+
+/// Bit `index` of bits packed little-endian into 64-bit words (bit i of word w is bit 64·w + i), as the
+/// parity fixtures store the reference's decisions (kinks, dropout masks).
+@inline(__always)
+func packedBit(_ words: [UInt64], _ index: Int) -> Bool {
+    (words[index >> 6] >> UInt64(index & 63)) & 1 == 1
 }
