@@ -1,4 +1,5 @@
-// libFuzzer harness for the image decoders (PNG, JPEG): every input must decode or throw a CodecError.
+// libFuzzer harness for the image decoders (PNG, JPEG, TIFF, BMP, PGM/PPM: the reader sniffs the format from the
+// bytes): every input must decode or throw a CodecError.
 // Built and run by Scripts/fuzz-libfuzzer.sh (not part of the package: libFuzzer supplies `main`).
 import Codecs
 import Foundation
@@ -11,9 +12,9 @@ private let path: String = {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // The decoders read files: each input becomes the file's bytes, as a .png and as a .jpg.
+    // The decoders read files: each input becomes the file's bytes (the name does not choose the decoder).
     let bytes = Data(bytes: data, count: size)
-    for ext in ["png", "jpg"] {
+    for ext in ["png"] {
         let file = path + "." + ext
         guard (try? bytes.write(to: URL(fileURLWithPath: file))) != nil else { continue }
         do { _ = try ImageFile.read(file, channels: 3) } catch is CodecError {} catch { fatalError("not a CodecError: \(error)") }

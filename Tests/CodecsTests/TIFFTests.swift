@@ -92,6 +92,16 @@ struct TIFFTests {
         }
     }
 
+    /// Found by Scripts/fuzz-libfuzzer.sh: a 348-byte file declaring a 4109×132864 image (546 M samples) over 91
+    /// bytes of strips, which made 4 GB of allocations before the strips were read.
+    @Test("a header that declares more pixels than the file holds is refused before any allocation")
+    func declaredTooLarge() throws {
+        let path = fixture("tiff/bad_4109x132864.tif")
+        let error = #expect(throws: CodecError.self) { try ImageFile.read(path, channels: 1) }
+        #expect(error?.description.contains("4109×132864 image needs more pixel data than the file holds") == true,
+                "\(String(describing: error))")
+    }
+
     @Test("a truncated TIFF and a TIFF header without an image are refused with the file's name")
     func corrupt() throws {
         let folder = try TemporaryFolder()

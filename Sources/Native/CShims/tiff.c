@@ -156,6 +156,23 @@ int cshim_tiff_read(const char *path, void **pixels, int *width, int *height, in
     }
     size_t pixel_count = (size_t)w * h;
     int tiled = TIFFIsTiled(tif);
+    // The pixel data must be in the file: the strips' (tiles') stored bytes, times the most a TIFF compression
+    // expands (65536: beyond deflate's 1032, LZW's ≈ 1400 and a fax-coded blank page's), must cover the image,
+    // else a few corrupt header bytes would size the allocations below.
+    uint64_t *counts = NULL;
+    uint64_t stored = 0;
+    uint16_t compression = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    uint32_t pieces = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+    if (TIFFGetField(tif, tiled ? TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &counts) && counts != NULL) {
+        for (uint32_t k = 0; k < pieces; k++) stored += counts[k];
+    }
+    uint64_t needed = ((uint64_t)pixel_count * spp * bps + 7) / 8;   // ≤ 2³¹ · 16 · 65535 bits: no overflow
+    uint64_t expansion = compression == COMPRESSION_NONE ? 1 : 65536;
+    if (stored < (needed + expansion - 1) / expansion) {
+        say(&c, "is truncated: its %u×%u image needs more pixel data than the file holds", (unsigned)w, (unsigned)h);
+        goto done;
+    }
     int direct = (bps == 8 || bps == 16) && (gray || rgb) && (planar == PLANARCONFIG_CONTIG || !tiled);
 
     if (direct) {
