@@ -18,7 +18,7 @@ struct Inspect: ParsableCommand {
         print(file)
         print("  architecture: netG \(config.netG.rawValue), ngf \(config.ngf), netD \(config.netD.rawValue), "
               + "ndf \(config.ndf), n_layers_D \(config.nLayersD), norm \(config.norm.rawValue), "
-              + "input_nc \(config.inputNC), output_nc \(config.outputNC)")
+              + "input_nc \(config.inputNC), output_nc \(config.outputNC)" + (config.useDropout ? ", dropout (training only)" : ""))
         for name in try Checkpoint.networkNames(in: h5) {
             let keys = try h5.datasetNames(under: name)
             var parameters = 0, buffers = 0
