@@ -25,6 +25,8 @@ public enum RunLayout {
     public static let curvesPNG = "curves.png"
     public static let curvesSVG = "curves.svg"
     public static let report = "index.html"
+    /// PNG copies the report shows of images browsers cannot display (TIFF, PGM/PPM).
+    public static let reportPreviews = "report_previews"
     public static let lock = ".lock"
     public static let validation = "val.csv"
     public static let validationImages = "val"

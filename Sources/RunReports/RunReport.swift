@@ -51,10 +51,39 @@ public enum RunReport {
         let translations = run.translations()
         let page = html(run: run, summary: summary, inlineSVG: svg, curvesProblem: curvesProblem,
                         validation: validation, validationProblem: validationProblem, configuration: configuration, configProblem: configProblem, samples: samples,
-                        translations: translations, checkpoints: run.checkpoints(), now: now)
+                        translations: translations, checkpoints: run.checkpoints(), now: now,
+                        previews: try previews(of: translations, in: run))
         try writeTextAtomically(page, to: run.reportPath)
         return Output(url: URL(fileURLWithPath: run.reportPath), curvesProblem: curvesProblem,
                       sampleCount: samples.count, translationCount: translations.count, summary: summary)
+    }
+
+    /// Image files browsers show as they are; the others get a PNG preview.
+    static let browserImageExtensions: Set<String> = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+
+    /// For each translation's input and output that a browser cannot show (TIFF, PGM/PPM), a PNG copy under
+    /// `report_previews/` (8 bits, written again each time): original path → the preview's path relative to the
+    /// run folder. An image that cannot be read keeps its own link.
+    static func previews(of translations: [RunFolder.Translation], in run: RunFolder) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for item in translations {
+            for (kind, path, absolute) in [("input", item.inputPath, item.inputPath), ("output", Optional(item.outputPath), run.path(item.outputPath))] {
+                guard let path, let absolute,
+                      !browserImageExtensions.contains((path as NSString).pathExtension.lowercased()),
+                      let image = try? ImageFile.read(absolute) else { continue }
+                let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                let relative = "\(RunLayout.reportPreviews)/\(item.direction.rawValue)/\(kind)_\(stem).png"
+                try FileManager.default.createDirectory(atPath: (run.path(relative) as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                do {
+                    try ImageFile.writePNG(image, to: run.path(relative))
+                } catch let error as CodecError {
+                    throw RunReportError.cannotWrite(path: run.path(relative), reason: error.message)
+                }
+                out[path] = relative
+            }
+        }
+        return out
     }
 
     // MARK: - The page
@@ -63,7 +92,7 @@ public enum RunReport {
                      validation: ValidationLog? = nil, validationProblem: String? = nil,
                      configuration: [(key: String, value: String)]?, configProblem: String?,
                      samples: [RunFolder.Sample], translations: [RunFolder.Translation],
-                     checkpoints: [RunFolder.CheckpointFile], now: Date) -> String {
+                     checkpoints: [RunFolder.CheckpointFile], now: Date, previews: [String: String] = [:]) -> String {
         let name = xmlEscaped(run.name)
         var page = HTMLBuilder()
         page.raw("""
@@ -152,12 +181,14 @@ public enum RunReport {
             page.raw("<h3>\(direction.arrow) <small>translations/\(direction.rawValue)</small></h3><div class=\"pairs\">")
             for item in items {
                 page.raw("<figure class=\"pair\"><div>")
+                // The link opens the file itself; the picture is its PNG preview where a browser needs one.
                 if let input = item.inputPath {
                     let href = relativeURL(relativePath(from: run.url.path, to: input))
-                    page.raw("<a href=\"\(href)\"><img src=\"\(href)\" alt=\"input\" loading=\"lazy\"></a>")
+                    let src = previews[input].map(relativeURL) ?? href
+                    page.raw("<a href=\"\(href)\"><img src=\"\(src)\" alt=\"input\" loading=\"lazy\"></a>")
                 }
-                let href = relativeURL(item.outputPath)
-                page.raw("<a href=\"\(href)\"><img src=\"\(href)\" alt=\"output\" loading=\"lazy\"></a></div>")
+                let href = relativeURL(item.outputPath), src = previews[item.outputPath].map(relativeURL) ?? href
+                page.raw("<a href=\"\(href)\"><img src=\"\(src)\" alt=\"output\" loading=\"lazy\"></a></div>")
                 let caption = item.inputPath == nil
                     ? xmlEscaped(item.inputName)
                     : "\(xmlEscaped(item.inputName)) <span class=\"arrow\">→</span> output"

@@ -50,6 +50,30 @@ struct ImageDepthTests {
         }
     }
 
+    @Test("the report shows TIFF inputs and outputs through PNG previews, linking the files themselves")
+    func reportPreviews() throws {
+        let root = temporaryFolder()
+        try makeSixteenBitDataset(at: root + "/data")
+        let (status, _, stderr) = try runCycleGAN(["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "tif",
+                                                   "--input_nc", "1", "--output_nc", "1", "--netG", "resnet_6blocks",
+                                                   "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32",
+                                                   "--max_iterations", "1"])
+        #expect(status == 0, "\(stderr)")
+        let (s, _, e) = try runCycleGAN(["translate", "--run", root + "/runs/tif", "--direction", "AtoB", "--output_format", "tiff",
+                                         "--input", root + "/data/testA"])
+        #expect(s == 0, "\(e)")
+        let (r, _, re) = try runCycleGAN(["report", root + "/runs/tif"])
+        #expect(r == 0, "\(re)")
+        let html = try String(contentsOfFile: root + "/runs/tif/index.html", encoding: .utf8)
+        for kind in ["input", "output"] {
+            let preview = "report_previews/AtoB/\(kind)_img_0.png"
+            #expect(html.contains("src=\"\(preview)\""), "the report shows the \(kind) through \(preview)")
+            let image = try ImageFile.read(root + "/runs/tif/" + preview)
+            #expect(image.shape == [1, 36, 36])
+        }
+        #expect(html.contains("href=\"translations/AtoB/img_0.tif\""), "the link opens the TIFF itself")
+    }
+
     @Test("a 16-bit domain with an 8-bit one is refused while the identity loss is on; nothing written")
     func mixedDepthsWithIdentity() throws {
         let root = temporaryFolder()
