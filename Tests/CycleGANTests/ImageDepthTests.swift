@@ -25,14 +25,18 @@ struct ImageDepthTests {
         }
     }
 
+    /// `train` on the 16-bit gray dataset at `root/data`: a tiny network on 32² crops.
+    func trainGray(_ root: String, name: String, _ extra: [String]) throws -> (Int32, String, String) {
+        try runCycleGAN(["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", name,
+                         "--input_nc", "1", "--output_nc", "1", "--netG", "resnet_6blocks",
+                         "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32"] + extra)
+    }
+
     @Test("16-bit TIFF and PNG domains train, and translate to 16-bit PNG files (TIFF with --output_format tiff)")
     func sixteenBitsEndToEnd() throws {
         let root = temporaryFolder()
         try makeSixteenBitDataset(at: root + "/data")
-        let (status, stdout, stderr) = try runCycleGAN(["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "deep",
-                                                        "--input_nc", "1", "--output_nc", "1", "--netG", "resnet_6blocks",
-                                                        "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32",
-                                                        "--n_epochs", "1", "--n_epochs_decay", "0"])
+        let (status, stdout, stderr) = try trainGray(root, name: "deep", ["--n_epochs", "1", "--n_epochs_decay", "0"])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("Checking 3 images"))
         for (direction, input, ext) in [("AtoB", "testA", "tif"), ("BtoA", "testB", "png"), ("AtoB", "testA", "png")] {
@@ -54,10 +58,7 @@ struct ImageDepthTests {
     func reportPreviews() throws {
         let root = temporaryFolder()
         try makeSixteenBitDataset(at: root + "/data")
-        let (status, _, stderr) = try runCycleGAN(["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--name", "tif",
-                                                   "--input_nc", "1", "--output_nc", "1", "--netG", "resnet_6blocks",
-                                                   "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32",
-                                                   "--max_iterations", "1"])
+        let (status, _, stderr) = try trainGray(root, name: "tif", ["--max_iterations", "1"])
         #expect(status == 0, "\(stderr)")
         let (s, _, e) = try runCycleGAN(["translate", "--run", root + "/runs/tif", "--direction", "AtoB", "--output_format", "tiff",
                                          "--input", root + "/data/testA"])
@@ -78,14 +79,12 @@ struct ImageDepthTests {
     func mixedDepthsWithIdentity() throws {
         let root = temporaryFolder()
         try makeSixteenBitDataset(at: root + "/data", eightBitB: true)
-        let common = ["train", "--dataroot", root + "/data", "--runs_dir", root + "/runs", "--input_nc", "1", "--output_nc", "1",
-                      "--ngf", "4", "--ndf", "4", "--load_size", "36", "--crop_size", "32", "--max_iterations", "1"]
-        let (status, _, stderr) = try runCycleGAN(common + ["--name", "mixed"])
+        let (status, _, stderr) = try trainGray(root, name: "mixed", ["--max_iterations", "1"])
         #expect(status != 0)
         #expect(stderr.contains("\(root)/data/trainA holds 16-bit images and \(root)/data/trainB only 8-bit ones"), "\(stderr)")
         #expect(stderr.contains("pass --lambda_identity 0"))
         #expect(!FileManager.default.fileExists(atPath: root + "/runs/mixed"))
-        let (ok, _, e) = try runCycleGAN(common + ["--name", "mixed_noidt", "--lambda_identity", "0"])
+        let (ok, _, e) = try trainGray(root, name: "mixed_noidt", ["--max_iterations", "1", "--lambda_identity", "0"])
         #expect(ok == 0, "\(e)")
     }
 }
