@@ -145,11 +145,11 @@ public func parallelParts(_ parts: Int, _ body: (Int) -> Void) {
     (WorkerPool.override ?? WorkerPool.shared).run(parts, body)
 }
 
-/// The threads behind `parallelParts`: KernelThreads.count − 1 workers that, after a job, spin for the next one
-/// for ~0.1 ms before sleeping. Waking a sleeping thread through the kernel took tens of µs on this VM,
-/// and a training iteration at 64² runs thousands of parallel regions (perf: ~10 % of CPU time was
-/// the scheduler's, with `DispatchQueue.concurrentPerform`). One job at a time: a caller that finds the
-/// pool busy (another thread, or a parallel loop nested in a job) runs its parts itself, in turn.
+/// The threads behind `parallelParts`: KernelThreads.count − 1 workers that, after a job, wait for the next one
+/// for 10 ms (spinning, then yielding) before sleeping. A training iteration at 64² runs thousands of parallel
+/// regions, and waking a sleeping thread through the kernel takes tens of µs (perf: ~10 % of CPU time was the
+/// scheduler's with `DispatchQueue.concurrentPerform`). One job at a time: a caller that finds the pool busy
+/// (another thread, or a parallel loop nested in a job) runs its parts itself, in turn.
 final class WorkerPool: @unchecked Sendable {
     /// A pool of another size for the calling task (tests: kernels at 1, 3 and 8 threads in one process).
     @TaskLocal static var override: WorkerPool?
@@ -171,7 +171,16 @@ final class WorkerPool: @unchecked Sendable {
     /// The current job and its part count: written before `generation` is bumped, read after it is seen.
     private var job: ((Int) -> Void)?
     private var parts = 0
-    private static let spinLimit = 1 << 17
+    /// How long an idle worker waits for the next job before sleeping. Long, because in a VM a sleeping vCPU
+    /// is handed to another guest and comes back late (measured on a 2-vCPU KVM Xeon at 64²: 0.1 ms → 0.33–
+    /// 1.1 s/iter with 1–8 % of the CPUs stolen; 10 ms → 0.29–0.31 s/iter, < 0.5 % stolen); OpenMP spins as
+    /// long (libgomp: 300 000 pauses).
+    private static let spinNanoseconds: UInt64 = 10_000_000
+    /// Waits (worker or caller) longer than this many checks yield the CPU at each further check: free when
+    /// the CPU is ours, and when it is shared (more threads than CPUs, another busy process) the thread being
+    /// waited for runs instead of the waiting one spinning out its time slice (64² with 2 threads on one CPU:
+    /// 0.45 s/iter against 10 s without yielding).
+    private static let yieldAfterChecks = 2000
 
     init(workers: Int) {
         self.workers = workers
@@ -201,7 +210,11 @@ final class WorkerPool: @unchecked Sendable {
                 wake.lock(); wake.broadcast(); wake.unlock()
             }
             job!(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            var checks = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                checks &+= 1
+                if checks >= Self.yieldAfterChecks { sched_yield() }
+            }
             job = nil
         }
     }
@@ -209,11 +222,12 @@ final class WorkerPool: @unchecked Sendable {
     private func work(as index: Int) {
         var seen = 0
         while true {
-            var spins = 0
+            var checks = 0
+            var idleSince = DispatchTime.now().uptimeNanoseconds
             var current = generation.load(ordering: .acquiring)
             while current == seen {
-                spins &+= 1
-                if spins >= Self.spinLimit {
+                checks &+= 1
+                if checks & 255 == 0, DispatchTime.now().uptimeNanoseconds &- idleSince >= Self.spinNanoseconds {
                     // Sleep. `run` checks `sleepers` after bumping `generation`; both are sequentially
                     // consistent, so either it sees this sleeper or the check below sees its job.
                     wake.lock()
@@ -221,8 +235,9 @@ final class WorkerPool: @unchecked Sendable {
                     while generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     wake.unlock()
-                    spins = 0
+                    idleSince = DispatchTime.now().uptimeNanoseconds
                 }
+                if checks >= Self.yieldAfterChecks { sched_yield() }
                 current = generation.load(ordering: .acquiring)
             }
             seen = current
