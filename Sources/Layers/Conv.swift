@@ -15,7 +15,7 @@ public final class Conv2D: Module {
 
     public func callAsFunction(_ x: Variable) -> Variable {
         conv2d(x, weight: x.tape.parameter(weight), bias: bias.map { x.tape.parameter($0) },
-               stride: stride, padding: padding, filterCache: weight.derived { WinogradFilterCache() })
+               stride: stride, padding: padding, filterCache: weight.derived { ConvFilterCache() })
     }
 
     public var ownParameters: [(name: String, parameter: Parameter)] {

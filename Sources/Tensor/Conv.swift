@@ -173,14 +173,14 @@ public struct ConvPlan: Equatable, Sendable {
 /// plan of a call that needs no gradient).
 /// `cache`: where a Winograd convolution may keep the weight's transform for later calls with the same weight.
 public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
-                          plan: ConvPlan? = nil, cache: WinogradFilterCache? = nil) -> Tensor {
+                          plan: ConvPlan? = nil, cache: ConvFilterCache? = nil) -> Tensor {
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
     let plan = plan ?? ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
                                 needInput: false, needWeight: false)
     switch plan.forward {
     case .fewOutputs: return conv2dFewOutputsForward(x, weight: weight, bias: bias)
     case .winograd:
-        return conv2dWinogradForward(x, weight: weight, outChannels: weight.shape[0], bias: bias, padding: padding,
+        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding,
                                      cache: cache)
     case .im2col: return conv2dIm2colForward(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
@@ -228,11 +228,26 @@ func columnSlabRows(_ g: ConvGeometry) -> Int {
     return max(1, limit / (g.patchSize * g.outWidth))
 }
 
+/// A weight in the forms the convolution algorithms consume, kept for its other uses with the same value:
+/// a training step runs each generator three times forward and three times backward, and each
+/// discriminator in both the generators' and its own update. A layer keeps one per weight value
+/// (`Parameter.derived`), so the forms live only until the optimizer changes the weight.
+public final class ConvFilterCache {
+    /// Winograd's U of the weight (when `keepsWinogradFilters`).
+    var winograd: WinogradMatrices?
+    /// The flipped, transposed weight of an im2col input gradient (`flippedTransposed`).
+    var flipped: Tensor?
+    /// The forms of the input gradient's convolution (its Winograd U).
+    private(set) lazy var adjoint = ConvFilterCache()
+
+    public init() {}
+}
+
 /// The gradients of `conv2dForward` that are asked for (nil where not needed), by the plan of a call that
 /// needs them. dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
 public func conv2dBackward(
     _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int,
-    needInput: Bool, needWeight: Bool, needBias: Bool, cache: WinogradFilterCache? = nil
+    needInput: Bool, needWeight: Bool, needBias: Bool, cache: ConvFilterCache? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     conv2dBackward(dOutput, input: x, weight: weight, stride: stride, padding: padding,
                    plan: ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
@@ -244,18 +259,19 @@ public func conv2dBackward(
 /// `cache`: the one given to `conv2dForward` (its `adjoint` keeps the input gradient's transformed weights).
 public func conv2dBackward(
     _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int, plan: ConvPlan,
-    needBias: Bool, cache: WinogradFilterCache? = nil
+    needBias: Bool, cache: ConvFilterCache? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     let k = weight.shape[2]
     var dInput: Tensor?, dWeight: Tensor?
     switch plan.inputGradient {
     case .none: break
     case .adjointWinograd:
-        dInput = conv2dWinogradForward(dOutput, weight: flippedTransposed(weight), outChannels: x.c, bias: nil,
+        dInput = conv2dWinogradForward(dOutput, weight: weight, adjoint: true, bias: nil,
                                        padding: k - 1 - padding, cache: cache?.adjoint)
     case .adjointIm2col:
-        dInput = conv2dIm2colForward(dOutput, weight: flippedTransposed(weight), bias: nil, stride: 1,
-                                     padding: k - 1 - padding)
+        let flipped = cache?.flipped ?? flippedTransposed(weight)
+        cache?.flipped = flipped
+        dInput = conv2dIm2colForward(dOutput, weight: flipped, bias: nil, stride: 1, padding: k - 1 - padding)
     case .col2im:
         (dInput, dWeight) = conv2dIm2colBackward(dOutput, input: x, weight: weight, stride: stride, padding: padding,
                                                  needInput: true, needWeight: plan.weightGradient == .im2col)

@@ -6,10 +6,10 @@ import Foundation
 // MARK: - Convolutions
 
 /// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo] (zero padding).
-/// `filterCache`: where Winograd may keep the weight's transforms, valid as long as the weight's value
+/// `filterCache`: where the algorithms may keep the weight's transforms, valid as long as the weight's value
 /// (a layer passes its parameter's, `Parameter.derived`).
 public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
-                   filterCache: WinogradFilterCache? = nil) -> Variable {
+                   filterCache: ConvFilterCache? = nil) -> Variable {
     // One plan for the forward and the pullback: the gradients that will be wanted are known now.
     let plan = ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
                         needInput: x.requiresGrad, needWeight: weight.requiresGrad)

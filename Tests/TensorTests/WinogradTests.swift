@@ -17,7 +17,7 @@ struct WinogradTests {
         let x = randn([s.n, s.cin, s.h, s.w], seed: 1), w = randn([s.cout, s.cin, 3, 3], seed: 2)
         let b = randn([s.cout], seed: 3)
         for bias in [b, nil] {
-            let fast = conv2dWinogradForward(x, weight: w, outChannels: s.cout, bias: bias, padding: s.p)
+            let fast = conv2dWinogradForward(x, weight: w, bias: bias, padding: s.p)
             let naive = conv2dNaive(x, weight: w, bias: bias, stride: 1, padding: s.p)
             #expect(fast.shape == naive.shape)
             let d = relative(fast, naive)
@@ -62,9 +62,9 @@ struct WinogradTests {
         let dy = randn([1, 24, 4, 4], seed: 12)
         #expect(keepsWinogradFilters(outChannels: 24, tiles: 1))
         ConvAlgorithm.$current.withValue(.winograd) {
-            let cache = WinogradFilterCache()
+            let cache = ConvFilterCache()
             let first = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 0, cache: cache)
-            #expect(cache.filters != nil)
+            #expect(cache.winograd != nil)
             let again = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 0, cache: cache)
             #expect(first.scalars == again.scalars)
             let fresh = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 0,
@@ -74,7 +74,19 @@ struct WinogradTests {
                                           needInput: true, needWeight: true, needBias: false, cache: cache)
                 #expect(kept.dInput!.scalars == fresh.dInput!.scalars && kept.dWeight!.scalars == fresh.dWeight!.scalars)
             }
-            #expect(cache.adjoint.filters != nil)
+            #expect(cache.adjoint.winograd != nil)
+        }
+        // im2col keeps the flipped weight of its input gradient.
+        ConvAlgorithm.$current.withValue(.im2col) {
+            let cache = ConvFilterCache()
+            let fresh = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 0,
+                                       needInput: true, needWeight: false, needBias: false)
+            for _ in 0..<2 {
+                let kept = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 0,
+                                          needInput: true, needWeight: false, needBias: false, cache: cache)
+                #expect(kept.dInput!.scalars == fresh.dInput!.scalars)
+            }
+            #expect(cache.flipped != nil)
         }
     }
 
