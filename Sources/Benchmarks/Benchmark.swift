@@ -336,7 +336,7 @@ public func profileTable(_ result: StepBenchmarkResult) -> String {
         let f = result.profile.first { $0.op == op && $0.pass == .forward }?.seconds ?? 0
         let b = result.profile.first { $0.op == op && $0.pass == .backward }?.seconds ?? 0
         measured += f + b
-        if op == .conv || op == .im2col || op == .gemm { convF += f; convB += b }
+        if [.conv, .im2col, .gemm, .winograd].contains(op) { convF += f; convB += b }
         // Adam runs once per network update, outside both passes: shown as a total only.
         lines.append(op == .optimizer ? row("  " + op.name, nil, nil, total: f + b) : row("  " + op.name, f, b))
     }

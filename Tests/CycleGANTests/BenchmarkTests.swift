@@ -1,5 +1,5 @@
 import Layers
-import Tensor
+@testable import Tensor
 import Testing
 @testable import Benchmarks
 import CycleGAN
@@ -68,5 +68,23 @@ struct BenchmarkTests {
                 #expect(layer.gemm(pass).flops == layer.flops, "\(layer.name) \(pass)")
             }
         }
+    }
+}
+
+/// The per-op table of `cyclegan bench`.
+@Suite("Benchmark profile table")
+struct ProfileTableTests {
+    @Test("\"all convolution work\" sums the convolution rows, Winograd's transforms included")
+    func convolutionTotal() {
+        // 10 ms per op and pass over 2 iterations: 5 ms per iteration each.
+        let profile = Profiler.Op.allCases.flatMap { op in
+            Profiler.Pass.allCases.map { Profiler.Entry(op: op, pass: $0, seconds: 0.01, calls: 1) }
+        }
+        let result = StepBenchmarkResult(seconds: [0.5, 0.5], flops: 1, profile: profile, peakResidentBytes: nil,
+                                         minorFaultsPerIteration: 0)
+        let line = profileTable(result).split(separator: "\n").first { $0.hasPrefix("= all convolution work") }
+        let numbers = line.map { $0.split(separator: " ").compactMap { Double($0) } }
+        // conv, im2col/col2im, gemm and winograd: 4 × 5 ms forward, as much backward.
+        #expect(numbers == [20, 20, 40])
     }
 }
