@@ -191,3 +191,42 @@ public func concatChannels(_ a: Variable, _ b: Variable) -> Variable {
         }
     }
 }
+
+// MARK: - Batches
+
+/// torch.cat([a, b], 0): a [Na, …] and b [Nb, …] of one image shape → [Na + Nb, …]. Lets independent images go
+/// through a network in one pass (wider GEMMs, each weight's transforms read once).
+public func concatBatch(_ a: Variable, _ b: Variable) -> Variable {
+    precondition(a.shape.dropFirst() == b.shape.dropFirst(), "batches of \(a.shape) and \(b.shape): image shapes differ")
+    let (na, nb) = (a.shape[0], b.shape[0])
+    let y = Profiler.measure(.arithmetic) {
+        Tensor(shape: [na + nb] + a.shape.dropFirst(), values: a.value.scalars + b.value.scalars)
+    }
+    return a.tape.record(y, inputs: [a, b]) { dy, wanted in
+        Profiler.measure(.arithmetic, .backward) {
+            [wanted[0] ? imagesForward(dy, 0..<na) : nil, wanted[1] ? imagesForward(dy, na..<(na + nb)) : nil]
+        }
+    }
+}
+
+/// x[range]: the images `range` of x [N, …]. Its gradient is dy on those images and zero on the others.
+public func images(_ x: Variable, _ range: Range<Int>) -> Variable {
+    let y = Profiler.measure(.arithmetic) { imagesForward(x.value, range) }
+    let shape = x.shape
+    return x.tape.record(y, inputs: [x]) { dy, _ in
+        Profiler.measure(.arithmetic, .backward) {
+            let image = shape.dropFirst().reduce(1, *)
+            var dx = [Float](repeating: 0, count: shape.reduce(1, *))
+            dx.replaceSubrange(range.lowerBound * image ..< range.upperBound * image, with: dy.scalars)
+            return [Tensor(shape: shape, values: dx)]
+        }
+    }
+}
+
+/// x[range] of x [N, …].
+func imagesForward(_ x: Tensor, _ range: Range<Int>) -> Tensor {
+    precondition(range.lowerBound >= 0 && range.upperBound <= x.shape[0], "images \(range) of a batch of \(x.shape[0])")
+    let image = x.shape.dropFirst().reduce(1, *)
+    return Tensor(shape: [range.count] + x.shape.dropFirst(),
+                  values: Array(x.scalars[range.lowerBound * image ..< range.upperBound * image]))
+}

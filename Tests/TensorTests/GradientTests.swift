@@ -109,6 +109,24 @@ struct DropoutConcatGradientTests {
         #expect(y.shape == [1, 3, 1, 2] && y.scalars == [1, 2, 3, 4, 5, 6])
     }
 
+    @Test("batch concatenation and image slices, through a convolution that sees both halves")
+    func batches() {
+        let inputs = [randn([1, 3, 5, 5], seed: 43), randn([2, 3, 5, 5], seed: 44), randn([4, 3, 3, 3], seed: 45)]
+        // Slices that overlap, summed: the middle image's gradient comes from both. Linear in each input, so
+        // the central differences are exact up to rounding (through a tanh, the weight's third-order term alone
+        // reached 17 % at ε = 1e-2).
+        let err = gradientCheckError(inputs) { v in
+            let both = conv2d(concatBatch(v[0], v[1]), weight: v[2], bias: nil, padding: 1)
+            return images(both, 0..<2) + images(both, 1..<3)
+        }
+        print("gradient check batches: worst relative error \(err)")
+        #expect(err < 1e-2)
+        let t = Tape()
+        let y = concatBatch(t.constant(Tensor(shape: [1, 2], values: [1, 2])), t.constant(Tensor(shape: [2, 2], values: [3, 4, 5, 6])))
+        #expect(y.shape == [3, 2] && y.value.scalars == [1, 2, 3, 4, 5, 6])
+        #expect(images(y, 1..<3).value.scalars == [3, 4, 5, 6] && images(y, 0..<1).shape == [1, 2])
+    }
+
     @Test("dropout with fixed masks; the identity without masks")
     func dropoutGradient() {
         // The same seed for every evaluation: the finite differences see one mask.
