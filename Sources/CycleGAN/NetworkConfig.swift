@@ -61,6 +61,12 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         self.useDropout = useDropout
     }
 
+    /// Whether a network's output for an image is the same alone or in a batch with others, so that the trainer
+    /// may send independent images through it in one pass (what the reference runs one after the other).
+    /// Not with batch norm (the batch's statistics), nor with dropout (its masks would be drawn in another
+    /// order, and the parity tests replay the reference's).
+    public var imagesPassIndependently: Bool { norm != .batch && !useDropout }
+
     /// Layers of a PatchGAN discriminator: 3 for `basic`, `n_layers_D` for `n_layers` (`pixel` ignores it).
     public var discriminatorLayers: Int { netD == .basic ? 3 : nLayersD }
 

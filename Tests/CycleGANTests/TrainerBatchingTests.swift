@@ -1,0 +1,55 @@
+import Layers
+import Tensor
+import Testing
+@testable import CycleGAN
+
+/// The trainer's batched passes (a generator's translation and identity passes, a discriminator's real and fake
+/// ones, each in one batch) against the reference's order, one pass after the other. On im2col every
+/// convolution runs image by image, so the forward values must be equal bit for bit; the weight gradients
+/// sum the same terms in another order.
+@Suite("Trainer: batched passes")
+struct TrainerBatchingTests {
+    /// One step, batched or in the reference's order. (Not more: the first Adam step moves each weight by
+    /// ±lr, the sign of its gradient, so a gradient within rounding of 0, as the biases before an instance
+    /// norm have, sends the next step elsewhere.)
+    func oneStep(_ config: NetworkConfig, batched: Bool) -> (losses: Losses, visuals: Visuals, grads: [Tensor]) {
+        ConvAlgorithm.$current.withValue(.im2col) {
+            var rng = SeededGenerator(seed: 5)
+            let model = CycleGANModel(config)
+            model.initialize(using: &rng)
+            let trainer = Trainer(model: model, options: MethodOptions(), rng: SeededGenerator(seed: 6))
+            trainer.batchesIndependentPasses = batched
+            var images = SeededGenerator(seed: 10)
+            let a = Tensor.randomUniform([1, 3, 32, 32], low: -1, high: 1, using: &images)
+            let b = Tensor.randomUniform([1, 3, 32, 32], low: -1, high: 1, using: &images)
+            let (losses, visuals) = trainer.step(realA: a, realB: b)
+            let grads = (model.generators + model.discriminators).flatMap { $0.parameters(prefix: "").map(\.parameter.grad) }
+            return (losses, visuals, grads)
+        }
+    }
+
+    @Test("the same losses and images bit for bit, the same gradients within rounding")
+    func sameAsReferenceOrder() {
+        let config = NetworkConfig(netG: .resnet_6blocks, ngf: 4, ndf: 4)
+        #expect(config.imagesPassIndependently)
+        let (batched, reference) = (oneStep(config, batched: true), oneStep(config, batched: false))
+        #expect(batched.losses == reference.losses)
+        for (x, y) in [(batched.visuals.fakeB, reference.visuals.fakeB), (batched.visuals.idtA!, reference.visuals.idtA!),
+                       (batched.visuals.fakeA, reference.visuals.fakeA), (batched.visuals.recB, reference.visuals.recB)] {
+            #expect(x.scalars == y.scalars)
+        }
+        #expect(batched.grads.count == reference.grads.count && batched.grads.count > 20)
+        // Relative to the largest gradient: the biases before an instance norm have gradients of rounding alone.
+        let scale = reference.grads.map { $0.maxAbs() }.max()!
+        let worst = zip(batched.grads, reference.grads).map { ($0 - $1).maxAbs() }.max()! / scale
+        print("batched passes: largest gradient difference \(worst) of the largest gradient")
+        #expect(worst < 1e-5)
+    }
+
+    @Test("not with batch norm (its statistics would mix the images) nor with dropout (its masks' order)")
+    func onlyWhereNothingChanges() {
+        #expect(!NetworkConfig(norm: .batch).imagesPassIndependently)
+        #expect(!NetworkConfig(useDropout: true).imagesPassIndependently)
+        #expect(NetworkConfig(norm: .none).imagesPassIndependently)
+    }
+}
