@@ -171,7 +171,7 @@ public struct ConvPlan: Equatable, Sendable {
 
 /// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo], by `plan` (by default the
 /// plan of a call that needs no gradient).
-/// `cache`: where a Winograd convolution may keep the weight's transform for later calls with the same weight.
+/// `cache`: where the algorithms may keep the weight's transforms for later calls with the same weight.
 public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
                           plan: ConvPlan? = nil, cache: ConvFilterCache? = nil) -> Tensor {
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
@@ -180,8 +180,7 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     switch plan.forward {
     case .fewOutputs: return conv2dFewOutputsForward(x, weight: weight, bias: bias)
     case .winograd:
-        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding,
-                                     cache: cache)
+        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding, cache: cache)
     case .im2col: return conv2dIm2colForward(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }
