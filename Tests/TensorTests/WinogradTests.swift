@@ -60,7 +60,7 @@ struct WinogradTests {
     func cache() {
         let x = randn([1, 16, 6, 6], seed: 10), w = randn([24, 16, 3, 3], seed: 11)
         let dy = randn([1, 24, 4, 4], seed: 12)
-        #expect(keepsWinogradFilters(outChannels: 24, tiles: 1))
+        #expect(keepsWinogradFilters(outChannels: 24, imageTiles: 1))
         ConvAlgorithm.$current.withValue(.winograd) {
             let cache = ConvFilterCache()
             let first = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 0, cache: cache)
