@@ -83,12 +83,11 @@ public final class Trainer {
         let tape = Tape()
         let realA = tape.constant(a), realB = tape.constant(b)
         let (fakeB, recA, fakeA, recB, idtA, idtB) = withDropout {
-            if lambdaIdt > 0 && batchesPasses {
+            if lambdaIdt > 0 && batchesPasses(a, b) {
                 // Each generator's translation and identity passes in one batch: 0.6–0.7 of the time of a
                 // second pass at 64² (`cyclegan bench`, batch 2 against 1).
-                let n = a.shape[0]
-                let (fakeB, idtA) = Self.split(gA(concatBatch(realA, realB)), at: n)
-                let (fakeA, idtB) = Self.split(gB(concatBatch(realB, realA)), at: n)
+                let (fakeB, idtA) = Self.split(gA(concatBatch(realA, realB)), at: a.shape[0])
+                let (fakeA, idtB) = Self.split(gB(concatBatch(realB, realA)), at: b.shape[0])
                 return (fakeB, gB(fakeB), fakeA, gA(fakeA), Optional(idtA), Optional(idtB))
             }
             let fakeB = gA(realA), recA = gB(fakeB)
@@ -132,12 +131,16 @@ public final class Trainer {
 
     /// ½ · (GAN(D(real), real) + GAN(D(fake), fake)), both through D in one pass where that changes nothing.
     private func discriminatorLoss(_ d: PatchDiscriminator, real: Variable, fake: Variable, _ gan: GANMode) -> Variable {
-        let (onReal, onFake) = batchesPasses
+        let (onReal, onFake) = batchesPasses(real.value, fake.value)
             ? Self.split(d(concatBatch(real, fake)), at: real.shape[0]) : (d(real), d(fake))
         return 0.5 * (gan.loss(onReal, real: true) + gan.loss(onFake, real: false))
     }
 
-    private var batchesPasses: Bool { batchesIndependentPasses && model.config.imagesPassIndependently }
+    /// Whether x and y go through one network as one batch: images of one size (with `--preprocess none` or
+    /// `scale_width`, A's and B's may differ), and networks that treat each image alone.
+    private func batchesPasses(_ x: Tensor, _ y: Tensor) -> Bool {
+        batchesIndependentPasses && model.config.imagesPassIndependently && x.shape.dropFirst() == y.shape.dropFirst()
+    }
 
     /// The first `n` images of a batch and the rest.
     private static func split(_ x: Variable, at n: Int) -> (Variable, Variable) {

@@ -12,7 +12,8 @@ struct TrainerBatchingTests {
     /// One step, batched or in the reference's order. (Not more: the first Adam step moves each weight by
     /// ±lr, the sign of its gradient, so a gradient within rounding of 0, as the biases before an instance
     /// norm have, sends the next step elsewhere.)
-    func oneStep(_ config: NetworkConfig, batched: Bool) -> (losses: Losses, visuals: Visuals, grads: [Tensor]) {
+    func oneStep(_ config: NetworkConfig, batched: Bool, images n: Int = 1, sizeA: Int = 32, sizeB: Int = 32)
+        -> (losses: Losses, visuals: Visuals, grads: [Tensor]) {
         ConvAlgorithm.$current.withValue(.im2col) {
             var rng = SeededGenerator(seed: 5)
             let model = CycleGANModel(config)
@@ -20,19 +21,24 @@ struct TrainerBatchingTests {
             let trainer = Trainer(model: model, options: MethodOptions(), rng: SeededGenerator(seed: 6))
             trainer.batchesIndependentPasses = batched
             var images = SeededGenerator(seed: 10)
-            let a = Tensor.randomUniform([1, 3, 32, 32], low: -1, high: 1, using: &images)
-            let b = Tensor.randomUniform([1, 3, 32, 32], low: -1, high: 1, using: &images)
+            let a = Tensor.randomUniform([n, 3, sizeA, sizeA], low: -1, high: 1, using: &images)
+            let b = Tensor.randomUniform([n, 3, sizeB, sizeB], low: -1, high: 1, using: &images)
             let (losses, visuals) = trainer.step(realA: a, realB: b)
             let grads = (model.generators + model.discriminators).flatMap { $0.parameters(prefix: "").map(\.parameter.grad) }
             return (losses, visuals, grads)
         }
     }
 
-    @Test("the same losses and images bit for bit, the same gradients within rounding")
-    func sameAsReferenceOrder() {
+    /// One image of each side; two of each (`--batch_size 2`); A and B of different sizes (`--preprocess none`:
+    /// they cannot share a batch, and go one after the other).
+    static let cases: [(images: Int, sizeA: Int, sizeB: Int)] = [(1, 32, 32), (2, 32, 32), (1, 32, 36)]
+
+    @Test("the same losses and images bit for bit, the same gradients within rounding", arguments: cases)
+    func sameAsReferenceOrder(_ c: (images: Int, sizeA: Int, sizeB: Int)) {
         let config = NetworkConfig(netG: .resnet_6blocks, ngf: 4, ndf: 4)
         #expect(config.imagesPassIndependently)
-        let (batched, reference) = (oneStep(config, batched: true), oneStep(config, batched: false))
+        let (batched, reference) = (oneStep(config, batched: true, images: c.images, sizeA: c.sizeA, sizeB: c.sizeB),
+                                    oneStep(config, batched: false, images: c.images, sizeA: c.sizeA, sizeB: c.sizeB))
         #expect(batched.losses == reference.losses)
         for (x, y) in [(batched.visuals.fakeB, reference.visuals.fakeB), (batched.visuals.idtA!, reference.visuals.idtA!),
                        (batched.visuals.fakeA, reference.visuals.fakeA), (batched.visuals.recB, reference.visuals.recB)] {
