@@ -3,8 +3,8 @@ import Tensor
 import Testing
 @testable import CycleGAN
 
-/// The trainer's batched passes (a generator's translation and identity passes, a discriminator's real and fake
-/// ones, each in one batch) against the reference's order, one pass after the other. On im2col every
+/// The trainer's batched passes (G_A's translation and identity passes, G_B's three, a discriminator's real and
+/// fake ones, each in one batch) against the reference's order, one pass after the other. On im2col every
 /// convolution runs image by image, so the forward values must be equal bit for bit; the weight gradients
 /// sum the same terms in another order.
 @Suite("Trainer: batched passes")
@@ -40,8 +40,9 @@ struct TrainerBatchingTests {
         let (batched, reference) = (oneStep(config, batched: true, images: c.images, sizeA: c.sizeA, sizeB: c.sizeB),
                                     oneStep(config, batched: false, images: c.images, sizeA: c.sizeA, sizeB: c.sizeB))
         #expect(batched.losses == reference.losses)
-        for (x, y) in [(batched.visuals.fakeB, reference.visuals.fakeB), (batched.visuals.idtA!, reference.visuals.idtA!),
-                       (batched.visuals.fakeA, reference.visuals.fakeA), (batched.visuals.recB, reference.visuals.recB)] {
+        let (v, w) = (batched.visuals, reference.visuals)
+        for (x, y) in [(v.fakeB, w.fakeB), (v.idtA!, w.idtA!), (v.recA, w.recA),
+                       (v.fakeA, w.fakeA), (v.idtB!, w.idtB!), (v.recB, w.recB)] {
             #expect(x.scalars == y.scalars)
         }
         #expect(batched.grads.count == reference.grads.count && batched.grads.count > 20)
