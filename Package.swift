@@ -43,12 +43,16 @@ let package = Package(
         // What only C can ask of the CPU and libc: the affinity mask, feature tests, stdout's buffering;
         // compiled for the baseline.
         .target(name: "CPlatform", path: "Sources/Native/CPlatform"),
+        // bf16 products through oneDNN, opened at run time (`--precision bf16` only); optimised in debug
+        // builds too, for its rounding loop.
+        .target(name: "CDNNL", path: "Sources/Native/CDNNL",
+                cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Swift layers, bottom to top
         // The run folder's names (files, CSV columns, networks, directions), shared by writer and readers.
         .target(name: "RunLayout"),
         .target(name: "Tensor",
-                dependencies: ["CBLAS", "CPlatform", .product(name: "RealModule", package: "swift-numerics")],
+                dependencies: ["CBLAS", "CPlatform", "CDNNL", .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: fast),
         .target(name: "Codecs", dependencies: ["Tensor", "CShims", "CTurboJPEG",
                                               .product(name: "ZIPFoundation", package: "ZIPFoundation")],

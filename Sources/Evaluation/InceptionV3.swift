@@ -78,7 +78,12 @@ public final class InceptionV3: Sendable {
     // MARK: - Features
 
     /// The 2048-d pool3 features of each image ([3, H, W] with values in [0, 1]), as rows of [N, 2048].
+    /// Always in f32, also inside a bf16 run's validation: a score must not depend on the run's precision.
     public func features(_ images: [Tensor]) -> Tensor {
+        Precision.$current.withValue(.f32) { f32Features(images) }
+    }
+
+    private func f32Features(_ images: [Tensor]) -> Tensor {
         precondition(!images.isEmpty && images.allSatisfy { $0.shape.count == 3 && $0.shape[0] == 3 },
                      "Inception takes RGB images [3, H, W]")
         let side = Self.inputSize

@@ -16,11 +16,13 @@ public enum CPUInfo {
 
     /// The features of `cplatform_cpu_has` this CPU has, widest last: e.g. ["avx2", "fma", "avx512f", …].
     public static let vectorFeatures: [String] =
-        ["neon", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512bf16"].filter(has)
+        ["neon", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512bf16", "amxbf16"].filter(has)
 
     public static func has(_ feature: String) -> Bool { cplatform_cpu_has(feature) == 1 }
 
     /// AVX-512 as OpenBLAS's SkylakeX kernels need it (F, BW, VL, DQ).
     public static var hasAVX512: Bool { ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(has) }
     public static var hasAVX2: Bool { has("avx2") && has("fma") }
+    /// bf16 dot products in hardware: AVX512_BF16 (Intel Cooper Lake and later, AMD Zen 4 and later) or AMX tiles.
+    public static var hasBF16: Bool { has("avx512bf16") || has("amxbf16") }
 }

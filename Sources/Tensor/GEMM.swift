@@ -44,6 +44,11 @@ func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     Profiler.measure(.gemm) {
+        if Precision.current == .bf16 {
+            bf16GEMM(blocks: blocks, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b,
+                     ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
         if blocks == 1 {
             sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k,
                        alpha: alpha, a: a, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -53,14 +58,20 @@ func sgemm(
         let byColumns = n >= m
         let length = byColumns ? n : m
         parallelParts(blocks) { part in
-            // Block edges on multiples of 16, the kernels' panel width.
-            let lo = part == 0 ? 0 : (length * part / blocks + 8) & ~15
-            let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
-            sgemmBlock(transA: transA, transB: transB, rows: byColumns ? 0..<m : lo..<hi,
-                       columns: byColumns ? lo..<hi : 0..<n, m: m, n: n, k: k,
+            let edges = gemmBlock(part, of: blocks, length: length)
+            sgemmBlock(transA: transA, transB: transB, rows: byColumns ? 0..<m : edges,
+                       columns: byColumns ? edges : 0..<n, m: m, n: n, k: k,
                        alpha: alpha, a: pa.value, b: pb.value, ldb: ldb, beta: beta, c: pc.value, ldc: ldc)
         }
     }
+}
+
+/// Block `part` of `blocks` along a side of C of `length` (columns, or rows when C is tall): edges on
+/// multiples of 16, the kernels' panel width.
+func gemmBlock(_ part: Int, of blocks: Int, length: Int) -> Range<Int> {
+    let lo = part == 0 ? 0 : (length * part / blocks + 8) & ~15
+    let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
+    return lo..<max(lo, hi)
 }
 
 /// The block C[rows, columns] of `sgemm`'s product, on the calling thread.

@@ -15,6 +15,7 @@ extension LRPolicy: ExpressibleByArgument {}
 extension Preprocess: ExpressibleByArgument {}
 extension Direction: ExpressibleByArgument {}
 extension ImageFile.WriteFormat: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 
 // Option groups of the commands, one per library options type. Each takes its defaults from that type (the
 // reference's, held there once); `CommandLineDefaultsTests` checks that parsing no flags gives the library's
@@ -157,6 +158,21 @@ struct ValidationArguments: ParsableArguments {
     var value: ValidationOptions {
         // $CYCLEGAN_INCEPTION only where there is validation; a flag without --val_freq is refused (TrainConfig.problems).
         ValidationOptions(valFreq: valFreq, valDir: valDir, inception: valFreq > 0 ? InceptionWeights.path(flag: inception) : inception)
+    }
+}
+
+/// `--precision`, shared by the commands that run the networks (`train`, `translate`, `bench`).
+struct PrecisionArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Arithmetic of the convolutions: f32, or bf16 as PyTorch's autocast (inputs rounded to bfloat16, sums in f32; weights, optimizer, norms and losses stay f32). bf16 needs a CPU with AVX512_BF16 or AMX and oneDNN (libdnnl2; Scripts/setup.sh installs it); it pays on CPUs with AMX. Checkpoints are the same in both: a run may resume in either.",
+                               valueName: "f32|bf16"))
+    var precision: Precision = .f32
+
+    /// Checks that this CPU and system can compute in the precision, prints it (when not f32), and runs
+    /// `body` in it.
+    func run<T>(_ report: (String) -> Void = { print($0) }, _ body: () throws -> T) throws -> T {
+        do { try precision.checkSupported() } catch { throw ValidationError(error.description) }
+        if precision != .f32 { report("Precision: \(precision.description)") }
+        return try Precision.$current.withValue(precision) { try body() }
     }
 }
 

@@ -49,6 +49,7 @@ struct Bench: ParsableCommand {
             help: "3×3 stride-1 convolutions: automatic (by layer shape), im2col or winograd (forced everywhere).")
     var convAlgorithm: ConvAlgorithm = .automatic
     @OptionGroup(title: "Compute") var compute: ComputeArguments
+    @OptionGroup(title: "Compute") var precision: PrecisionArguments
 
     func validate() throws {
         if !kernels && size.count > 1 { throw ValidationError("give one --size without --kernels") }
@@ -66,9 +67,12 @@ struct Bench: ParsableCommand {
         try compute.start()
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         let machine = "CPU \(CPUInfo.modelName) (\(CPUInfo.vectorFeatures.joined(separator: " "))), OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), "
-            + "kernel threads \(KernelThreads.count), OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue)"
-        ConvAlgorithm.$current.withValue(convAlgorithm) {
-            if kernels { runKernels(machine) } else { runSteps(machine) }
+            + "kernel threads \(KernelThreads.count), OPENBLAS_CORETYPE \(coreType), conv algorithm \(convAlgorithm.rawValue), "
+            + "precision \(precision.precision.rawValue)"
+        try precision.run {
+            ConvAlgorithm.$current.withValue(convAlgorithm) {
+                if kernels { runKernels(machine) } else { runSteps(machine) }
+            }
         }
     }
 

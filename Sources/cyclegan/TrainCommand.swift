@@ -48,6 +48,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Networks") var network: NetworkArguments
     @OptionGroup(title: "Compute") var compute: ComputeArguments
+    @OptionGroup(title: "Compute") var precision: PrecisionArguments
     @OptionGroup(title: "Initialisation") var initialization: InitArguments
     @OptionGroup(title: "Method") var method: MethodArguments
     @OptionGroup(title: "Schedule") var schedule: ScheduleArguments
@@ -100,7 +101,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try compute.start()
         do {
-            try TrainingRun(config).run()
+            try precision.run { _ = try TrainingRun(config).run() }
         } catch let interrupted as InterruptedError {
             throw ExitCode(interrupted.exitCode)
         }

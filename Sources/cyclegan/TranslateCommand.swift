@@ -40,6 +40,7 @@ struct Translate: ParsableCommand {
     @Option(name: .customLong("output_format"), help: "png (default; `cyclegan report` shows them) or tiff.")
     var outputFormat: ImageFile.WriteFormat = .png
     @OptionGroup(title: "Compute") var compute: ComputeArguments
+    @OptionGroup(title: "Compute") var precision: PrecisionArguments
 
     func validate() throws {
         if (runFolder == nil) == (checkpoint == nil) { throw ValidationError("give either --run RUN_FOLDER or --checkpoint FILE.h5") }
@@ -55,6 +56,10 @@ struct Translate: ParsableCommand {
             .appendingPathComponent(direction.rawValue)
         let inputs = try inputFiles()
         try compute.start()
+        try precision.run { try translate(inputs, checkpointPath: checkpointPath, to: outputFolder) }
+    }
+
+    private func translate(_ inputs: [String], checkpointPath: String, to outputFolder: String) throws {
         // No cache of freed buffers: in a translation almost every tensor has a size of its own, so the cache
         // only grows (1024×768, resnet_9blocks ngf 64: peak 2.57 GB with it, 0.98 GB without, same time).
         StoragePool.shared.limitBytes = 0

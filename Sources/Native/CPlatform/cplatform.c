@@ -10,6 +10,9 @@
 #if defined(__linux__)
 #include <sched.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 int cplatform_affinity_cpus(void) {
 #if defined(__linux__)
@@ -31,6 +34,10 @@ int cplatform_cpu_has(const char *feature) {
 #if defined(__clang__) && __clang_major__ >= 14
     if (strcmp(feature, "avx512bf16") == 0) return __builtin_cpu_supports("avx512bf16");
 #endif
+    if (strcmp(feature, "amxbf16") == 0) {   // CPUID leaf 7: EDX bit 22; the OS grants the tiles to oneDNN
+        unsigned a, b, c, d;
+        return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d >> 22 & 1);
+    }
     return 0;
 #elif defined(__aarch64__)
     return strcmp(feature, "neon") == 0;  // Advanced SIMD is part of every AArch64 CPU

@@ -8,7 +8,7 @@
 int cplatform_affinity_cpus(void);
 
 /// 1 where the CPU has the feature. Names: "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq",
-/// "avx512bf16", "neon"; 0 for an unknown name or another architecture.
+/// "avx512bf16", "amxbf16", "neon"; 0 for an unknown name or another architecture.
 int cplatform_cpu_has(const char *feature);
 
 /// Makes stdout line-buffered, as on a terminal, also when it is a file or a pipe.
