@@ -11,8 +11,8 @@ import Synchronization
 ///     try Precision.bf16.checkSupported()
 ///     Precision.$current.withValue(.bf16) { … }
 ///
-/// Under `bf16` every 3×3 convolution takes im2col (Winograd's transforms multiply the inputs' rounding
-/// by up to 10×, and autocast runs direct convolutions), and `sgemm` rounds A and B to bf16.
+/// Under `bf16`, `sgemm` rounds A and B to bf16, and every 3×3 convolution takes im2col: autocast runs
+/// direct convolutions, and Winograd would round transformed values instead (docs/native-libraries.md).
 public enum Precision: String, Sendable, CaseIterable {
     case f32, bf16
 
@@ -30,15 +30,16 @@ public enum Precision: String, Sendable, CaseIterable {
             throw PrecisionError("--precision bf16: " + String(cString: message))
         }
         // A first product: oneDNN refuses what it cannot run here (e.g. a library older than the CPU).
-        _ = try BF16Products.shared.prepared(BF16Products.Shape(transA: false, transB: false, m: 16, n: 16, k: 16,
-                                                               lda: 16, ldb: 16, ldc: 16, alpha: 1, beta: 0))
+        try BF16Products.shared.with(BF16Products.probe) { _ in }
     }
 
-    /// One line for the start of a command, e.g. "bf16 products through oneDNN 2.6.3 (brg:avx512_core_amx)".
+    /// For the start of a command, e.g. "bf16 products (…) through oneDNN 2.6.3 (brg:avx512_core_amx)".
     /// Only after `checkSupported()` succeeded.
-    public var description: String {
+    public var summary: String {
         guard self == .bf16 else { return "f32" }
-        let implementation = (try? BF16Products.shared.implementation) ?? "?"
+        let implementation = (try? BF16Products.shared.with(BF16Products.probe) {
+            String(cString: cdnnl_matmul_implementation($0))
+        }) ?? "?"
         let isa = String(cString: cdnnl_cpu_isa())
         let speed = isa.contains("amx") ? ""
             : "; without AMX, bf16 products run at about half f32's rate (BENCHMARKS.md): expect a slower run than f32"
@@ -52,9 +53,13 @@ public struct PrecisionError: Error, CustomStringConvertible, Equatable {
     init(_ description: String) { self.description = description }
 }
 
-/// oneDNN's prepared products, one per shape (making one compiles a kernel: ≈ 1 ms), kept for the process.
+/// oneDNN's prepared products, one per shape (preparing one compiles a kernel: 0.5–1 ms), kept for the
+/// process up to `capacity`; beyond it a product is prepared for its call alone (translating a folder of
+/// photos of many sizes meets new shapes at every size).
 final class BF16Products: Sendable {
-    static let shared = BF16Products()
+    static let shared = BF16Products(capacity: 1024)
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
 
     struct Shape: Hashable {
         let transA: Bool, transB: Bool
@@ -62,30 +67,40 @@ final class BF16Products: Sendable {
         let alpha: Float, beta: Float
     }
 
-    private let prepared = Mutex<[Shape: Unchecked<OpaquePointer>]>([:])
+    /// A small product: the first one prepared, which tells whether oneDNN runs here and what it picked.
+    static let probe = Shape(transA: false, transB: false, m: 16, n: 16, k: 16, lda: 16, ldb: 16, ldc: 16,
+                             alpha: 1, beta: 0)
 
-    func prepared(_ s: Shape) throws(PrecisionError) -> OpaquePointer {
-        let result: Result<OpaquePointer, PrecisionError> = prepared.withLock { table in
-            if let kept = table[s] { return .success(kept.value) }
-            var message = [CChar](repeating: 0, count: 512)
-            guard let made = cdnnl_matmul_create(s.transA ? 1 : 0, s.transB ? 1 : 0, Int64(s.m), Int64(s.n),
-                                                 Int64(s.k), Int64(s.lda), Int64(s.ldb), Int64(s.ldc), s.alpha,
-                                                 s.beta, &message, message.count) else {
-                return .failure(PrecisionError("--precision bf16: " + String(cString: message)))
-            }
-            table[s] = Unchecked(made)
-            return .success(made)
+    private let kept = Mutex<[Shape: Unchecked<OpaquePointer>]>([:])
+
+    /// Runs `body` with the prepared product of `shape` (kept ones are never freed: another thread may run them).
+    func with<R>(_ shape: Shape, _ body: (OpaquePointer) -> R) throws(PrecisionError) -> R {
+        if let product = kept.withLock({ $0[shape] }) { return body(product.value) }
+        let made = try prepare(shape)   // outside the lock: other shapes need not wait for it
+        let product = kept.withLock { [made = Unchecked(made)] table -> Unchecked<OpaquePointer>? in
+            if let other = table[shape] { return other }
+            guard table.count < capacity else { return nil }
+            table[shape] = made
+            return made
+        }?.value
+        guard let product else {
+            defer { cdnnl_matmul_destroy(made) }
+            return body(made)
         }
-        return try result.get()
+        if product != made { cdnnl_matmul_destroy(made) }   // another thread kept one first
+        return body(product)
     }
 
-    /// The implementation oneDNN picked for the first product prepared.
-    var implementation: String {
-        get throws(PrecisionError) {
-            let first = try prepared(Shape(transA: false, transB: false, m: 16, n: 16, k: 16, lda: 16, ldb: 16,
-                                           ldc: 16, alpha: 1, beta: 0))
-            return String(cString: cdnnl_matmul_implementation(first))
+    var keptCount: Int { kept.withLock { $0.count } }
+
+    private func prepare(_ s: Shape) throws(PrecisionError) -> OpaquePointer {
+        var message = [CChar](repeating: 0, count: 512)
+        guard let made = cdnnl_matmul_create(s.transA ? 1 : 0, s.transB ? 1 : 0, Int64(s.m), Int64(s.n), Int64(s.k),
+                                             Int64(s.lda), Int64(s.ldb), Int64(s.ldc), s.alpha, s.beta, &message,
+                                             message.count) else {
+            throw PrecisionError("--precision bf16: " + String(cString: message))
         }
+        return made
     }
 }
 
@@ -96,6 +111,10 @@ func bf16GEMM(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     if m == 0 || n == 0 { return }
+    if k == 0 {   // no products: C = β·C, as BLAS
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
     // Dense bf16 copies: A as stored ([k, m] or [m, k]), B without its row stride ([n, k] or [k, n]).
     let (bRows, bColumns) = transB ? (n, k) : (k, n)
     let a16 = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, m * k))
@@ -118,11 +137,14 @@ func bf16GEMM(
         let (rows, columns) = byColumns ? (0..<m, edges) : (edges, 0..<n)
         let shape = BF16Products.Shape(transA: transA, transB: transB, m: rows.count, n: columns.count, k: k,
                                        lda: lda, ldb: ldb16, ldc: ldc, alpha: alpha, beta: beta)
-        let product: OpaquePointer
-        do { product = try BF16Products.shared.prepared(shape) } catch { fatalError("\(error)") }
         let aBlock = transA ? pa16.value + rows.lowerBound : pa16.value + rows.lowerBound * k
         let bBlock = transB ? pb16.value + columns.lowerBound * k : pb16.value + columns.lowerBound
-        let status = cdnnl_matmul_run(product, aBlock, bBlock, pc.value + rows.lowerBound * ldc + columns.lowerBound)
+        let cBlock = pc.value + rows.lowerBound * ldc + columns.lowerBound
+        // checkSupported() prepared a product at start-up: a failure now is oneDNN's, not the input's.
+        let status: Int32
+        do {
+            status = try BF16Products.shared.with(shape) { cdnnl_matmul_run($0, aBlock, bBlock, cBlock) }
+        } catch { fatalError("\(error)") }
         precondition(status == 0, "oneDNN's bf16 product \(shape) failed with status \(status)")
     }
 }

@@ -167,11 +167,11 @@ struct PrecisionArguments: ParsableArguments {
                                valueName: "f32|bf16"))
     var precision: Precision = .f32
 
-    /// Checks that this CPU and system can compute in the precision, prints it (when not f32), and runs
-    /// `body` in it.
+    /// Checks that this CPU and system can compute in the precision (else throws one line, without the
+    /// usage text: the flag is right, the machine lacks it), prints it when not f32, and runs `body` in it.
     func run<T>(_ report: (String) -> Void = { print($0) }, _ body: () throws -> T) throws -> T {
-        do { try precision.checkSupported() } catch { throw ValidationError(error.description) }
-        if precision != .f32 { report("Precision: \(precision.description)") }
+        try precision.checkSupported()
+        if precision != .f32 { report("Precision: \(precision.summary)") }
         return try Precision.$current.withValue(precision) { try body() }
     }
 }

@@ -47,6 +47,23 @@ struct PrecisionTests {
         #expect(throws: Never.self) { try Precision.f32.checkSupported(cpuHasBF16: false) }
     }
 
+    @Test("prepared products are kept up to the capacity; beyond it each call prepares and frees its own",
+          .enabled(if: bf16Available, bf16Reason))
+    func preparedProducts() throws {
+        let products = BF16Products(capacity: 2)
+        let shapes = (1...3).map {
+            BF16Products.Shape(transA: false, transB: false, m: 4, n: 16 * $0, k: 8, lda: 8, ldb: 16 * $0,
+                               ldc: 16 * $0, alpha: 1, beta: 0)
+        }
+        var kept: [OpaquePointer] = []
+        for shape in shapes { kept.append(try products.with(shape) { $0 }) }
+        #expect(products.keptCount == 2)
+        #expect(try products.with(shapes[0]) { $0 } == kept[0] && products.with(shapes[1]) { $0 } == kept[1])
+        var ran = false
+        try products.with(shapes[2]) { _ in ran = true }
+        #expect(ran && products.keptCount == 2)
+    }
+
     struct GEMMCase: CustomStringConvertible, Sendable {
         let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, widerB: Int, widerC: Int
         var description: String {

@@ -1,5 +1,6 @@
 import CycleGAN
 import Layers
+import Tensor
 import Testing
 @testable import cyclegan
 
@@ -54,5 +55,18 @@ struct CommandLineDefaultsTests {
         e.dataset = DatasetOptions(direction: .BtoA, maxDatasetSize: 11, serialBatches: true)
         e.saveByIter = true; e.resumeEpoch = 4
         #expect(parsed.config == e)
+    }
+
+    @Test("--precision: f32 unless asked, bf16 on train, translate and bench; other values refused")
+    func precision() throws {
+        let translate = ["--run", "r", "--direction", "AtoB", "--input", "i"]
+        #expect(try Train.parse(["--dataroot", "d"]).precision.precision == .f32)
+        #expect(try Translate.parse(translate).precision.precision == .f32)
+        #expect(try Bench.parse([]).precision.precision == .f32)
+        #expect(try Train.parse(["--dataroot", "d", "--precision", "bf16"]).precision.precision == .bf16)
+        #expect(try Translate.parse(translate + ["--precision", "bf16"]).precision.precision == .bf16)
+        #expect(try Bench.parse(["--precision", "bf16"]).precision.precision == .bf16)
+        #expect(throws: (any Error).self) { try Train.parse(["--dataroot", "d", "--precision", "fp16"]) }
+        #expect(throws: (any Error).self) { try Bench.parse(["--precision", "bf16", "--conv_algorithm", "winograd"]) }
     }
 }

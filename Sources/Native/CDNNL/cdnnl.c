@@ -11,9 +11,9 @@
 #include <string.h>
 
 void cdnnl_to_bf16(const float *source, uint16_t *destination, size_t count) {
-    const uint32_t *bits = (const uint32_t *)(const void *)source;
     for (size_t i = 0; i < count; i++) {
-        uint32_t u = bits[i];
+        uint32_t u;
+        memcpy(&u, source + i, sizeof u);   // the float's bits (a cast would break aliasing rules)
         // Round to nearest, ties to even, on the 16 bits dropped; a NaN keeps a set mantissa bit (quiet).
         uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
         destination[i] = (uint16_t)(((u & 0x7FFFFFFFu) > 0x7F800000u) ? ((u >> 16) | 0x40u) : rounded);
@@ -31,7 +31,8 @@ void cdnnl_to_bf16(const float *source, uint16_t *destination, size_t count) {
     X(dnnl_post_ops_create) X(dnnl_post_ops_append_sum) X(dnnl_post_ops_destroy) \
     X(dnnl_primitive_attr_set_post_ops) X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
     X(dnnl_primitive_desc_query) X(dnnl_primitive_desc_query_md) X(dnnl_memory_desc_get_size) \
-    X(dnnl_primitive_create) X(dnnl_memory_create) X(dnnl_memory_destroy) X(dnnl_primitive_execute) \
+    X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_memory_create) X(dnnl_memory_destroy) \
+    X(dnnl_primitive_execute) \
     X(dnnl_get_effective_cpu_isa) X(dnnl_version)
 
 static struct {
@@ -46,8 +47,18 @@ static int loaded;   // 1 loaded, -1 failed
 static pthread_once_t loadOnce = PTHREAD_ONCE_INIT;
 static char versionText[32];
 
+// One OpenMP thread for every oneDNN call of this thread (preparing a product fixes its thread count):
+// our worker threads cut the work. Set per thread, since libgomp may have been loaded before us and read
+// another OMP_NUM_THREADS.
+static __thread int threadSingle;
+static void singleThreaded(void) {
+    if (threadSingle) return;
+    if (api.omp_set_num_threads) api.omp_set_num_threads(1);
+    threadSingle = 1;
+}
+
 static void load(void) {
-    // Read by GNU OpenMP when it loads with oneDNN: one thread per call, ours cut the work.
+    // Read by GNU OpenMP when it loads with oneDNN (the default for threads that never call us).
     setenv("OMP_NUM_THREADS", "1", 1);
     void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
     if (!library) {
@@ -114,6 +125,7 @@ cdnnl_matmul *cdnnl_matmul_create(int transA, int transB, int64_t m, int64_t n, 
                                   int64_t ldb, int64_t ldc, float alpha, float beta, char *message,
                                   size_t capacity) {
     if (cdnnl_load(message, capacity) != 0) return NULL;
+    singleThreaded();
     cdnnl_matmul *mm = calloc(1, sizeof *mm);
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t postOps = NULL;
@@ -165,6 +177,12 @@ failed:
 
 const char *cdnnl_matmul_implementation(const cdnnl_matmul *matmul) { return matmul->implementation; }
 
+void cdnnl_matmul_destroy(cdnnl_matmul *matmul) {
+    if (!matmul) return;
+    api.dnnl_primitive_destroy(matmul->primitive);
+    free(matmul);
+}
+
 // Per calling thread: a stream (streams are not shared between threads) and the scratch memory.
 static __thread dnnl_stream_t threadStream;
 static __thread void *threadScratch;
@@ -173,7 +191,7 @@ static __thread size_t threadScratchSize;
 int cdnnl_matmul_run(const cdnnl_matmul *mm, const uint16_t *a, const uint16_t *b, float *c) {
     dnnl_status_t status;
     if (!threadStream) {
-        if (api.omp_set_num_threads) api.omp_set_num_threads(1);
+        singleThreaded();
         status = api.dnnl_stream_create(&threadStream, engine, dnnl_stream_default_flags);
         if (status != dnnl_success) { threadStream = NULL; return (int)status; }
     }
@@ -218,6 +236,7 @@ cdnnl_matmul *cdnnl_matmul_create(int transA, int transB, int64_t m, int64_t n, 
     return NULL;
 }
 const char *cdnnl_matmul_implementation(const cdnnl_matmul *matmul) { (void)matmul; return "none"; }
+void cdnnl_matmul_destroy(cdnnl_matmul *matmul) { (void)matmul; }
 int cdnnl_matmul_run(const cdnnl_matmul *matmul, const uint16_t *a, const uint16_t *b, float *c) {
     (void)matmul; (void)a; (void)b; (void)c;
     return -1;

@@ -34,6 +34,9 @@ cdnnl_matmul *cdnnl_matmul_create(int transA, int transB, int64_t m, int64_t n, 
 /// The implementation oneDNN chose, e.g. "brg:avx512_core_amx".
 const char *cdnnl_matmul_implementation(const cdnnl_matmul *matmul);
 
+/// Frees a product no thread runs any more.
+void cdnnl_matmul_destroy(cdnnl_matmul *matmul);
+
 /// Runs the product on the calling thread. 0 on success; otherwise a oneDNN status.
 int cdnnl_matmul_run(const cdnnl_matmul *matmul, const uint16_t *a, const uint16_t *b, float *c);
 
