@@ -4,7 +4,7 @@
 #
 # Usage: Scripts/bench-vs-pytorch.sh [--quick] [--configs r9-256-64,r6-128-64,r6-128-32,r6-64-32]
 #                                    [--iters K] [--rounds R] [--threads N] [--also-core NAME]
-#                                    [--log-dir DIR] [--quiet-timeout S]
+#                                    [--log-dir DIR] [--quiet-timeout S] [--precision bf16]
 #
 # Each config runs in rounds of (ours as shipped, PyTorch[, ours with OPENBLAS_CORETYPE=NAME]), so that
 # ours and PyTorch alternate and slow drift of the machine hits both; a cell is the mean of the rounds'
@@ -24,12 +24,14 @@
 #   r6-128-32  128², resnet_6blocks, 32/32
 #   r6-64-32    64², resnet_6blocks, 32/32
 # --quick: only r6-128-32 and r6-64-32 with fewer iterations.
+# --precision bf16: each round also runs ours with --precision bf16 and PyTorch under bf16 autocast, and a
+#   second table sets them side by side with our f32.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 CONFIGS="r9-256-64,r6-128-64,r6-128-32,r6-64-32"
-QUICK=0 ITERS="" ROUNDS=2 ALSO_CORE="" THREADS=2 QUIET_TIMEOUT=900
+QUICK=0 ITERS="" ROUNDS=2 ALSO_CORE="" THREADS=2 QUIET_TIMEOUT=900 BF16=0
 LOG_DIR="${TMPDIR:-/tmp}/bench-vs-pytorch.$(date +%Y%m%d-%H%M%S)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -41,7 +43,10 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="$2"; shift 2 ;;
     --log-dir) LOG_DIR="$2"; shift 2 ;;
     --quiet-timeout) QUIET_TIMEOUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --precision)
+      case "$2" in bf16) BF16=1 ;; f32) BF16=0 ;; *) echo "bench-vs-pytorch: --precision f32 or bf16" >&2; exit 2 ;; esac
+      shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-vs-pytorch: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -180,7 +185,7 @@ echo "CPU: $CPU_LINE" | tee "$LOG_DIR/env.txt"
 echo "OPENBLAS_CORETYPE in this environment: ${OPENBLAS_CORETYPE:-unset} (ours runs without it)" | tee -a "$LOG_DIR/env.txt"
 echo "start loadavg: $(cat /proc/loadavg)" | tee -a "$LOG_DIR/env.txt"
 
-ROWS=() ROWS_H=() DETAILS=()
+ROWS=() ROWS_H=() ROWS_BF16=() DETAILS=()
 for c in "${CONFIG_LIST[@]}"; do
   read -r SIZE NETG NGF WARMUP TRAIN_ITERS TRANSLATE_ITERS <<< "$(config_params "$c")"
   if (( QUICK )); then TRAIN_ITERS=$(( TRAIN_ITERS > 3 ? 3 : TRAIN_ITERS )); TRANSLATE_ITERS=5; fi
@@ -195,6 +200,12 @@ for c in "${CONFIG_LIST[@]}"; do
       echo "[$c] round $r/$ROUNDS: ours, OPENBLAS_CORETYPE=$ALSO_CORE"
       run_ours "$c.r$r.oursH" "$ALSO_CORE" "${ARGS[@]}"
     fi
+    if (( BF16 )); then
+      echo "[$c] round $r/$ROUNDS: ours, --precision bf16"
+      run_ours "$c.r$r.ours16" "" "${ARGS[@]}" --precision bf16
+      echo "[$c] round $r/$ROUNDS: PyTorch, bf16 autocast"
+      run_torch "$c.r$r.bf16" "${ARGS[@]}" --precision bf16
+    fi
   done
   t_it=$(round_values seconds_per_iter torch.log | mean)
   t_img=$(round_values seconds_per_image torch.log | mean)
@@ -208,10 +219,20 @@ for c in "${CONFIG_LIST[@]}"; do
     row="| $label | $t_it | $o_it | $(ratio "$o_it" "$t_it") | $t_img | $o_img | $(ratio "$o_img" "$t_img") | ${t_rss%.*} / ${o_rss%.*} MB |"
     if [[ "$variant" == ours ]]; then ROWS+=("$row"); else ROWS_H+=("$row"); fi
   done
+  if (( BF16 )); then
+    a_it=$(round_values seconds_per_iter bf16.torch.log | mean)
+    a_img=$(round_values seconds_per_image bf16.torch.log | mean)
+    b_it=$(round_values seconds_per_iter ours16.train.log | mean)
+    b_img=$(round_values seconds_per_image ours16.translate.log | mean)
+    f_it=$(round_values seconds_per_iter ours.train.log | mean)
+    f_img=$(round_values seconds_per_image ours.translate.log | mean)
+    ROWS_BF16+=("| $label | $a_it | $b_it | $(ratio "$b_it" "$a_it") | $f_it | $(ratio "$b_it" "$f_it") | $a_img | $b_img | $(ratio "$b_img" "$a_img") | $f_img | $(ratio "$b_img" "$f_img") |")
+  fi
   for r in $(seq 1 "$ROUNDS"); do
     line="$c round $r, s/iter and s/img: PyTorch $(cell torch.log "$r")"
     line+="; ours ($(core_of "$LOG_DIR/$c.r$r.ours.train.log")) $(cell ours.train.log "$r" ours.translate.log)"
     [[ -n "$ALSO_CORE" ]] && line+="; ours ($ALSO_CORE) $(cell oursH.train.log "$r" oursH.translate.log)"
+    (( BF16 )) && line+="; PyTorch bf16 autocast $(cell bf16.torch.log "$r"); ours bf16 $(cell ours16.train.log "$r" ours16.translate.log)"
     DETAILS+=("$line")
   done
 done
@@ -237,6 +258,15 @@ HEADER="| config | PyTorch s/iter | ours s/iter | ratio | PyTorch s/img | ours s
     echo "$HEADER"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS_H[@]}"
+  fi
+  if (( BF16 )); then
+    echo
+    echo "bf16: ours with --precision bf16 against PyTorch under torch.autocast(\"cpu\", dtype=torch.bfloat16) and"
+    echo "against our f32 (the table above), same rounds; training s/iter, then translation s/img:"
+    echo
+    echo "| config | PyTorch bf16 | ours bf16 | ratio | ours f32 | bf16 / f32 | PyTorch bf16 s/img | ours bf16 s/img | ratio | ours f32 s/img | bf16 / f32 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${ROWS_BF16[@]}"
   fi
   echo
   echo "Per round (* = still disturbed after two repeats):"
