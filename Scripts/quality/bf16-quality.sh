@@ -35,6 +35,7 @@ Scripts/setup.sh
 BIN="$OUT/cyclegan"
 mkdir -p "$OUT"
 cp .build/release/cyclegan "$BIN"   # a rebuild meanwhile cannot swap it
+BUILT_AT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo ' with local changes')"
 "$BIN" train --precision bf16 --help >/dev/null
 rm -rf "$OUT/data" "$OUT/runs" "$OUT/translations"
 "$PY" Scripts/quality/make_known_mapping.py --photos Data/photo2painting --out "$OUT/data"
@@ -75,7 +76,7 @@ done
 GAP=$("$PY" -c "print(f'{abs(${PSNR[bf16]} - ${PSNR[f32]}):.2f}')")
 CHANCE=$("$PY" -c "print(f'{abs(${PSNR[f32-seed$SECOND_SEED]} - ${PSNR[f32]}):.2f}')")
 {
-  echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); commit $(git rev-parse --short HEAD)"
+  echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); commit $BUILT_AT"
   echo "known mapping, $(( 2 * EPOCHS )) epochs of 55 iterations, 64² crops, resnet_6blocks 32/32; G_A(testA) against T(testA), 16 images"
   echo
   echo "| run | precision | training time | PSNR dB | SSIM |"

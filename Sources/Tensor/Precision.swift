@@ -27,7 +27,7 @@ public enum Precision: String, Sendable, CaseIterable {
         }
         var message = [CChar](repeating: 0, count: 512)
         guard cdnnl_load(&message, message.count) == 0 else {
-            throw PrecisionError("--precision bf16: " + String(cString: message))
+            throw PrecisionError("--precision bf16: " + cText(message))
         }
         // A first product: oneDNN refuses what it cannot run here (e.g. a library older than the CPU).
         try BF16Products.shared.with(BF16Products.probe) { _ in }
@@ -98,7 +98,7 @@ final class BF16Products: Sendable {
         guard let made = cdnnl_matmul_create(s.transA ? 1 : 0, s.transB ? 1 : 0, Int64(s.m), Int64(s.n), Int64(s.k),
                                              Int64(s.lda), Int64(s.ldb), Int64(s.ldc), s.alpha, s.beta, &message,
                                              message.count) else {
-            throw PrecisionError("--precision bf16: " + String(cString: message))
+            throw PrecisionError("--precision bf16: " + cText(message))
         }
         return made
     }
@@ -158,4 +158,9 @@ func bf16Rounded(_ x: Tensor) -> Tensor {
         for i in 0..<halves.count { out[i] = Float(bitPattern: UInt32(halves[i]) << 16) }
     }
     return rounded
+}
+
+/// The text of a NUL-terminated C buffer.
+private func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
