@@ -6,18 +6,21 @@
 # (`cyclegan evaluate --truth`), beside the untranslated testA's. Passes when bf16's PSNR is within 0.3 dB
 # of f32's. Writes a markdown table, the runs, and curves-compare.png (`cyclegan curves --compare`).
 #
-# Usage: Scripts/quality/bf16-quality.sh [--out DIR] [--epochs N] [--seed S] [--second-seed S]
-#                                        [--num_threads N]
-#   --epochs N: N epochs at the full learning rate, then N decaying (default 20: 2,200 iterations of 64²
-#   crops, resnet_6blocks, ngf = ndf = 32).
+# Usage: Scripts/quality/bf16-quality.sh [--out DIR] [--epochs N] [--netG G] [--size S] [--seed S]
+#                                        [--second-seed S] [--num_threads N]
+#   --epochs N: N epochs at the full learning rate, then N decaying (default 20: 2,200 iterations).
+#   --netG, --size: the generator and the crop size (default resnet_6blocks, 64; unet_128 needs 128);
+#   ngf = ndf = 32, crops cut at 9/8 of the size.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-OUT="${TMPDIR:-/tmp}/bf16-quality" EPOCHS=20 SEED=1 SECOND_SEED=2 THREADS=()
+OUT="${TMPDIR:-/tmp}/bf16-quality" EPOCHS=20 SEED=1 SECOND_SEED=2 THREADS=() NETG=resnet_6blocks SIZE=64
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
     --epochs) EPOCHS="$2"; shift 2 ;;
+    --netG) NETG="$2"; shift 2 ;;
+    --size) SIZE="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --second-seed) SECOND_SEED="$2"; shift 2 ;;
     --num_threads) THREADS=(--num_threads "$2"); shift 2 ;;
@@ -38,12 +41,13 @@ cp .build/release/cyclegan "$BIN"   # a rebuild meanwhile cannot swap it
 BUILT_AT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo ' with local changes')"
 "$BIN" train --precision bf16 --help >/dev/null
 rm -rf "$OUT/data" "$OUT/runs" "$OUT/translations"
-"$PY" Scripts/quality/make_known_mapping.py --photos Data/photo2painting --out "$OUT/data"
+LOAD=$(( SIZE * 9 / 8 ))
+"$PY" Scripts/quality/make_known_mapping.py --photos Data/photo2painting --out "$OUT/data" --crop "$LOAD"
 
 train() {  # name precision seed
   local start=$SECONDS
   "$BIN" train --dataroot "$OUT/data" --runs_dir "$OUT/runs" --name "$1" --precision "$2" --seed "$3" \
-    --load_size 72 --crop_size 64 --netG resnet_6blocks --ngf 32 --ndf 32 \
+    --load_size "$LOAD" --crop_size "$SIZE" --netG "$NETG" --ngf 32 --ndf 32 \
     --n_epochs "$EPOCHS" --n_epochs_decay "$EPOCHS" --print_freq 11 --display_freq 1100 --save_epoch_freq 1000 \
     "${THREADS[@]}" > "$OUT/$1.train.log"
   echo $(( SECONDS - start ))
@@ -77,7 +81,7 @@ GAP=$("$PY" -c "print(f'{abs(${PSNR[bf16]} - ${PSNR[f32]}):.2f}')")
 CHANCE=$("$PY" -c "print(f'{abs(${PSNR[f32-seed$SECOND_SEED]} - ${PSNR[f32]}):.2f}')")
 {
   echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); commit $BUILT_AT"
-  echo "known mapping, $(( 2 * EPOCHS )) epochs of 55 iterations, 64² crops, resnet_6blocks 32/32; G_A(testA) against T(testA), 16 images"
+  echo "known mapping, $(( 2 * EPOCHS )) epochs of 55 iterations, ${SIZE}² crops of ${LOAD}² images, $NETG 32/32; G_A(testA) against T(testA), 16 images"
   echo
   echo "| run | precision | training time | PSNR dB | SSIM |"
   echo "|---|---|---:|---:|---:|"
