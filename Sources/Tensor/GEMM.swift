@@ -49,29 +49,30 @@ func sgemm(
                      ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        if blocks == 1 {
-            sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k,
-                       alpha: alpha, a: a, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
         let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
-        let byColumns = n >= m
-        let length = byColumns ? n : m
-        parallelParts(blocks) { part in
-            let edges = gemmBlock(part, of: blocks, length: length)
-            sgemmBlock(transA: transA, transB: transB, rows: byColumns ? 0..<m : edges,
-                       columns: byColumns ? edges : 0..<n, m: m, n: n, k: k,
+        forEachGEMMBlock(blocks, m: m, n: n) { rows, columns in
+            sgemmBlock(transA: transA, transB: transB, rows: rows, columns: columns, m: m, n: n, k: k,
                        alpha: alpha, a: pa.value, b: pb.value, ldb: ldb, beta: beta, c: pc.value, ldc: ldc)
         }
     }
 }
 
-/// Block `part` of `blocks` along a side of C of `length` (columns, or rows when C is tall): edges on
-/// multiples of 16, the kernels' panel width.
-func gemmBlock(_ part: Int, of blocks: Int, length: Int) -> Range<Int> {
-    let lo = part == 0 ? 0 : (length * part / blocks + 8) & ~15
-    let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
-    return lo..<max(lo, hi)
+/// Runs `body` on each of `blocks` blocks of C[m, n] (by columns, or by rows when C is tall), shared out
+/// between the kernel threads: the same cut in both precisions. Block edges on multiples of 16, the
+/// kernels' panel width.
+func forEachGEMMBlock(_ blocks: Int, m: Int, n: Int, _ body: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void) {
+    if blocks == 1 {
+        body(0..<m, 0..<n)
+        return
+    }
+    let byColumns = n >= m
+    let length = byColumns ? n : m
+    parallelParts(blocks) { part in
+        let lo = part == 0 ? 0 : (length * part / blocks + 8) & ~15
+        let hi = part == blocks - 1 ? length : (length * (part + 1) / blocks + 8) & ~15
+        if hi <= lo { return }
+        body(byColumns ? 0..<m : lo..<hi, byColumns ? lo..<hi : 0..<n)
+    }
 }
 
 /// The block C[rows, columns] of `sgemm`'s product, on the calling thread.

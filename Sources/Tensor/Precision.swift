@@ -128,13 +128,8 @@ func bf16GEMM(
     parallelChunks(bRows, costPerItem: bColumns) { rows in
         for r in rows { cdnnl_to_bf16(pb.value + r * ldb, pb16.value + r * bColumns, bColumns) }
     }
-    let byColumns = n >= m
-    let length = byColumns ? n : m
     let (lda, ldb16) = (transA ? m : k, transB ? k : n)
-    parallelParts(blocks) { part in
-        let edges = gemmBlock(part, of: blocks, length: length)
-        if edges.isEmpty { return }
-        let (rows, columns) = byColumns ? (0..<m, edges) : (edges, 0..<n)
+    forEachGEMMBlock(blocks, m: m, n: n) { rows, columns in
         let shape = BF16Products.Shape(transA: transA, transB: transB, m: rows.count, n: columns.count, k: k,
                                        lda: lda, ldb: ldb16, ldc: ldc, alpha: alpha, beta: beta)
         let aBlock = transA ? pa16.value + rows.lowerBound : pa16.value + rows.lowerBound * k

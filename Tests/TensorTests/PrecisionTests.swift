@@ -2,6 +2,9 @@ import Foundation
 import Testing
 @testable import Tensor
 
+/// |t|, element by element: the magnitudes the rounding bounds scale with.
+private func absolute(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.scalars.map { abs($0) }) }
+
 /// Whether this machine computes in bf16: the tests that need it are skipped, with this reason, elsewhere.
 let bf16Available: Bool = (try? Precision.bf16.checkSupported()) != nil
 let bf16Reason: Comment = "needs a CPU with AVX512_BF16 or AMX and oneDNN (libdnnl2)"
@@ -102,7 +105,6 @@ struct PrecisionTests {
             }}}
             return c.scalars
         }
-        func absolute(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.scalars.map { abs($0) }) }
         let bf16 = product(a, b, c0, alpha: g.alpha, beta: g.beta, .bf16)
         let (ar, br) = (bf16Rounded(a), bf16Rounded(b))
         let onRounded = product(ar, br, c0, alpha: g.alpha, beta: g.beta, .f32)
@@ -150,7 +152,6 @@ struct PrecisionTests {
                 }
             }
         }
-        func absolute(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.scalars.map { abs($0) }) }
         let bf16 = run(x, w, dy, .bf16, .automatic).map(\.scalars)
         let onRounded = run(bf16Rounded(x), bf16Rounded(w), bf16Rounded(dy), .f32).map(\.scalars)
         let f32 = run(x, w, dy, .f32).map(\.scalars)
