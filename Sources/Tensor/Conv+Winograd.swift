@@ -29,11 +29,11 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
 }
 
 /// Whether a convolution (kernel k, stride s) of Cin → Cout channels with an output of batch × outHeight ×
-/// outWidth goes through Winograd under `ConvAlgorithm.current`; never in bf16 (`Precision`). Asked by
-/// `ConvPlan` only.
+/// outWidth goes through Winograd under `ConvAlgorithm.current`; never when bf16 products run in oneDNN
+/// (`Precision.productsInOneDNN`). Asked by `ConvPlan` only.
 func usesWinograd(kernel: Int, stride: Int, inChannels: Int, outChannels: Int, outHeight: Int, outWidth: Int,
                   batch: Int) -> Bool {
-    guard kernel == 3 && stride == 1, Precision.current == .f32 else { return false }
+    guard kernel == 3 && stride == 1, !Precision.productsInOneDNN else { return false }
     switch ConvAlgorithm.current {
     case .im2col: return false
     case .winograd: return true

@@ -177,6 +177,7 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
     let plan = plan ?? ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
                                 needInput: false, needWeight: false)
+    let x = productOperand(x), (weight, cache) = productWeight(weight, cache: cache)
     switch plan.forward {
     case .fewOutputs: return conv2dFewOutputsForward(x, weight: weight, bias: bias)
     case .winograd:
@@ -238,6 +239,9 @@ public final class ConvFilterCache {
     var flipped: Tensor?
     /// The forms of the input gradient's convolution (its Winograd U).
     private(set) lazy var adjoint = ConvFilterCache()
+    /// The weight rounded to bf16 (`productWeight`), in the cache of its own forms: a bf16 convolution's.
+    var weight: Tensor?
+    private(set) lazy var bf16 = ConvFilterCache()
 
     public init() {}
 }
@@ -261,6 +265,10 @@ public func conv2dBackward(
     needBias: Bool, cache: ConvFilterCache? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     let k = weight.shape[2]
+    let dBias = needBias ? channelSums(dOutput) : nil   // a sum, not a product: of the f32 gradient
+    // Each operand rounded only where a product will read it: x for the weight gradient, the weight for the input's.
+    let dOutput = productOperand(dOutput), x = plan.weightGradient == .none ? x : productOperand(x)
+    let (weight, cache) = plan.inputGradient == .none ? (weight, cache) : productWeight(weight, cache: cache)
     var dInput: Tensor?, dWeight: Tensor?
     switch plan.inputGradient {
     case .none: break
@@ -285,7 +293,7 @@ public func conv2dBackward(
                                            needInput: false, needWeight: true).dWeight
         }
     }
-    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+    return (dInput, dWeight, dBias)
 }
 
 /// The input gradient (GEMM into columns, col2im) and the weight gradient (im2col, GEMM) through column
@@ -348,6 +356,7 @@ public func convTranspose2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, s
                                    outputPadding: Int) -> Tensor {
     let (N, Cin, Cout, k) = (x.n, x.c, weight.shape[1], weight.shape[2])
     precondition(weight.shape[0] == Cin, "transposed conv weight \(weight.shape) does not take \(Cin) channels")
+    let (x, weight) = (productOperand(x), productOperand(weight))
     let Ho = convTransposeOutputSize(x.h, kernel: k, stride: stride, padding: padding, outputPadding: outputPadding)
     let Wo = convTransposeOutputSize(x.w, kernel: k, stride: stride, padding: padding, outputPadding: outputPadding)
     let g = ConvGeometry(channels: Cout, height: Ho, width: Wo, kernel: k, stride: stride, padding: padding)
@@ -384,6 +393,9 @@ public func convTranspose2dBackward(
     let g = ConvGeometry(channels: Cout, height: dOutput.h, width: dOutput.w, kernel: k, stride: stride,
                          padding: padding)
     let P = g.outPixels, K = g.patchSize, outSize = Cout * dOutput.h * dOutput.w
+    let dBias = needBias ? channelSums(dOutput) : nil   // of the f32 gradient, as conv2dBackward's
+    let dOutput = productOperand(dOutput)
+    let x = needWeight ? productOperand(x) : x, weight = needInput ? productOperand(weight) : weight
     var dInput: Tensor? = needInput ? Tensor(uninitializedShape: x.shape) : nil
     var dWeight: Tensor? = needWeight ? Tensor(shape: weight.shape) : nil
     if needInput || needWeight {
@@ -409,7 +421,7 @@ public func convTranspose2dBackward(
             }
         }}
     }
-    return (dInput, dWeight, needBias ? channelSums(dOutput) : nil)
+    return (dInput, dWeight, dBias)
 }
 
 // MARK: - Bias helpers

@@ -44,7 +44,7 @@ func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     Profiler.measure(.gemm) {
-        if Precision.current == .bf16 {
+        if Precision.productsInOneDNN {
             bf16GEMM(blocks: blocks, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b,
                      ldb: ldb, beta: beta, c: c, ldc: ldc)
             return

@@ -2,21 +2,24 @@ import CDNNL
 import Synchronization
 
 // bf16 products, as PyTorch's `torch.autocast("cpu", dtype=torch.bfloat16)` computes convolutions: both
-// inputs rounded to bfloat16 (8 significant bits), products summed in f32, the result in f32. Everything
-// else stays f32: weights, Adam's moments, norms' statistics, losses, reductions. The arithmetic is
-// oneDNN's (AMX tiles where the CPU has them, else AVX512_BF16's dot products), loaded only when asked for.
+// operands rounded to bfloat16 (8 significant bits), products summed in f32, the result in f32. Everything
+// else stays f32: weights, Adam's moments, norms' statistics, losses, reductions.
 
 /// The arithmetic of the products in the convolutions and GEMMs. Task-local, like `ConvAlgorithm`:
 ///
 ///     try Precision.bf16.checkSupported()
 ///     Precision.$current.withValue(.bf16) { … }
 ///
-/// Under `bf16`, `sgemm` rounds A and B to bf16, and every 3×3 convolution takes im2col: autocast runs
-/// direct convolutions, and Winograd would round transformed values instead (docs/native-libraries.md).
+/// Under `bf16`, every convolution (forward, both gradients, transposed too) rounds its operands to bf16
+/// before any algorithm sees them; the products then run as `BF16Arithmetic.current` says.
 public enum Precision: String, Sendable, CaseIterable {
     case f32, bf16
 
     @TaskLocal public static var current = Precision.f32
+
+    /// Whether `sgemm` runs its products in oneDNN on bf16 (and 3×3 convolutions therefore take im2col:
+    /// Winograd's GEMMs would round transformed values instead of the operands).
+    public static var productsInOneDNN: Bool { current == .bf16 && BF16Arithmetic.current == .oneDNN }
 
     /// Throws, in one sentence, what this CPU or system lacks for this precision. (`cpuHasBF16`: for tests.)
     public func checkSupported(cpuHasBF16: Bool = CPUInfo.hasBF16) throws(PrecisionError) {
@@ -25,6 +28,7 @@ public enum Precision: String, Sendable, CaseIterable {
             throw PrecisionError("--precision bf16: this CPU (\(CPUInfo.modelName)) has neither AVX512_BF16 nor "
                                  + "AMX-BF16; use --precision f32 (the default)")
         }
+        guard BF16Arithmetic.current == .oneDNN else { return }
         var message = [CChar](repeating: 0, count: 512)
         guard cdnnl_load(&message, message.count) == 0 else {
             throw PrecisionError("--precision bf16: " + cText(message))
@@ -33,19 +37,35 @@ public enum Precision: String, Sendable, CaseIterable {
         try BF16Products.shared.with(BF16Products.probe) { _ in }
     }
 
-    /// For the start of a command, e.g. "bf16 products (…) through oneDNN 2.6.3 (brg:avx512_core_amx)".
+    /// For the start of a command, e.g. "bf16 operands … through oneDNN 2.6.3 (brg:avx512_core_amx)".
     /// Only after `checkSupported()` succeeded.
     public var summary: String {
         guard self == .bf16 else { return "f32" }
+        let operands = "bf16 operands (every convolution's inputs rounded to bf16, sums in f32)"
+        guard BF16Arithmetic.current == .oneDNN else {
+            return operands + ", multiplied as f32 (exact for bf16 values): without AMX, this CPU's bf16 products "
+                + "run at about half f32's rate (BENCHMARKS.md), so bf16 gives f32's speed here, not more"
+        }
         let implementation = (try? BF16Products.shared.with(BF16Products.probe) {
             String(cString: cdnnl_matmul_implementation($0))
         }) ?? "?"
-        let isa = String(cString: cdnnl_cpu_isa())
-        let speed = isa.contains("amx") ? ""
-            : "; without AMX, bf16 products run at about half f32's rate (BENCHMARKS.md): expect a slower run than f32"
-        return "bf16 products (inputs rounded to bf16, sums in f32) through oneDNN \(String(cString: cdnnl_version())) "
-            + "(\(implementation))" + speed
+        return operands + " through oneDNN \(String(cString: cdnnl_version())) (\(implementation))"
     }
+}
+
+/// How bf16 operands are multiplied. A product of two bf16 values is exact in f32 (8 + 8 significant bits
+/// fit in 24), so f32 arithmetic on the rounded operands gives what bf16 hardware gives, up to the order of
+/// the f32 sums. Which is faster is the CPU's: with AMX tiles oneDNN's bf16 convolution measured 650 GFLOP/s
+/// against f32's 128; with AVX512_BF16 alone, oneDNN's bf16 matmul ran at 62–80 GFLOP/s against OpenBLAS's
+/// f32 110–151 (`Scripts/bf16-probe`), and f32 keeps Winograd (docs/native-libraries.md). Chosen once from
+/// the CPU, so a run's numbers do not depend on a timing; task-local so that tests can run both.
+public enum BF16Arithmetic: String, Sendable {
+    /// oneDNN's bf16 matmul (AMX tiles): `sgemm` converts to bf16, 3×3 convolutions take im2col.
+    case oneDNN
+    /// The f32 kernels, Winograd included, on the rounded operands.
+    case f32
+
+    @TaskLocal public static var current: BF16Arithmetic = CPUInfo.has("amxbf16") ? .oneDNN : .f32
 }
 
 public struct PrecisionError: Error, CustomStringConvertible, Equatable {
@@ -104,7 +124,8 @@ final class BF16Products: Sendable {
     }
 }
 
-/// `sgemm`'s product with A and B rounded to bf16 (see `Precision`), cut into the same blocks of C.
+/// `sgemm`'s product through oneDNN, A and B converted to bf16 (rounded, where a caller passes values that are
+/// not bf16 already), cut into the same blocks of C.
 func bf16GEMM(
     blocks: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
@@ -123,10 +144,10 @@ func bf16GEMM(
     let (pa, pb, pa16, pb16, pc) = (Unchecked(a), Unchecked(b), Unchecked(a16), Unchecked(b16), Unchecked(c))
     parallelChunks(m * k / 4096 + 1, costPerItem: 4096) { chunks in
         let lo = min(m * k, chunks.lowerBound * 4096), hi = min(m * k, chunks.upperBound * 4096)
-        cdnnl_to_bf16(pa.value + lo, pa16.value + lo, hi - lo)
+        bf16Halves(pa.value + lo, pa16.value + lo, count: hi - lo)
     }
     parallelChunks(bRows, costPerItem: bColumns) { rows in
-        for r in rows { cdnnl_to_bf16(pb.value + r * ldb, pb16.value + r * bColumns, bColumns) }
+        for r in rows { bf16Halves(pb.value + r * ldb, pb16.value + r * bColumns, count: bColumns) }
     }
     let (lda, ldb16) = (transA ? m : k, transB ? k : n)
     forEachGEMMBlock(blocks, m: m, n: n) { rows, columns in
@@ -144,15 +165,46 @@ func bf16GEMM(
     }
 }
 
-/// `x` with every value rounded to bf16 (and back to f32), as `bf16GEMM` rounds its inputs.
-func bf16Rounded(_ x: Tensor) -> Tensor {
-    var rounded = x
-    var halves = [UInt16](repeating: 0, count: x.count)
-    x.withUnsafeBufferPointer { cdnnl_to_bf16($0.baseAddress!, &halves, x.count) }
-    rounded.withUnsafeMutableBufferPointer { out in
-        for i in 0..<halves.count { out[i] = Float(bitPattern: UInt32(halves[i]) << 16) }
-    }
+/// The bits of a float rounded to bf16 (to nearest, ties to even, on the 16 bits dropped), the low 16 zero.
+/// A NaN stays NaN (its quiet bit set: rounding could carry its mantissa into the exponent's infinity).
+@inline(__always)
+func bf16Bits(_ u: UInt32) -> UInt32 {
+    if u & 0x7FFF_FFFF > 0x7F80_0000 { return (u | 0x0040_0000) & 0xFFFF_0000 }
+    return (u &+ 0x7FFF &+ ((u >> 16) & 1)) & 0xFFFF_0000
+}
+
+/// `count` floats rounded to bf16, as bf16 values (the upper halves), for oneDNN.
+func bf16Halves(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
+    for i in 0..<count { destination[i] = UInt16(truncatingIfNeeded: bf16Bits(source[i].bitPattern) >> 16) }
+}
+
+/// `x` with every value rounded to bf16 (and kept as f32): the operands of bf16 products.
+public func bf16Rounded(_ x: Tensor) -> Tensor {
+    var rounded = Tensor(uninitializedShape: x.shape)
+    let count = x.count, chunk = 1 << 14
+    x.withUnsafeBufferPointer { xp in
+    rounded.withUnsafeMutableBufferPointer { rp in
+        let (source, destination) = (Unchecked(xp.baseAddress!), Unchecked(rp.baseAddress!))
+        parallelChunks((count + chunk - 1) / chunk, costPerItem: chunk) { chunks in
+            for i in chunks.lowerBound * chunk..<min(count, chunks.upperBound * chunk) {
+                destination.value[i] = Float(bitPattern: bf16Bits(source.value[i].bitPattern))
+            }
+        }
+    }}
     return rounded
+}
+
+/// A convolution's operand as its products take it: rounded to bf16 under `Precision.bf16`.
+func productOperand(_ t: Tensor) -> Tensor { Precision.current == .bf16 ? bf16Rounded(t) : t }
+
+/// A convolution's weight as its products take it, and the cache of the forms derived from that: under bf16
+/// the rounded weight, kept with its own forms (`ConvFilterCache.bf16`) apart from the f32 weight's.
+func productWeight(_ weight: Tensor, cache: ConvFilterCache?) -> (Tensor, ConvFilterCache?) {
+    guard Precision.current == .bf16 else { return (weight, cache) }
+    guard let forms = cache?.bf16 else { return (bf16Rounded(weight), nil) }
+    let rounded = forms.weight ?? bf16Rounded(weight)
+    forms.weight = rounded
+    return (rounded, forms)
 }
 
 /// The text of a NUL-terminated C buffer.

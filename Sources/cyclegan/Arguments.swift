@@ -163,7 +163,7 @@ struct ValidationArguments: ParsableArguments {
 
 /// `--precision`, shared by the commands that run the networks (`train`, `translate`, `bench`).
 struct PrecisionArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Arithmetic of the convolutions: f32, or bf16 as PyTorch's autocast (inputs rounded to bfloat16, sums in f32; weights, optimizer, norms and losses stay f32). bf16 needs a CPU with AVX512_BF16 or AMX and oneDNN (libdnnl2; Scripts/setup.sh installs it); it pays on CPUs with AMX. Checkpoints are the same in both: a run may resume in either.",
+    @Option(help: ArgumentHelp("Arithmetic of the convolutions: f32, or bf16 as PyTorch's autocast (inputs rounded to bfloat16, sums in f32; weights, optimizer, norms and losses stay f32). bf16 needs a CPU with AVX512_BF16 or AMX; with AMX its products run in oneDNN (libdnnl2; Scripts/setup.sh installs it), the one case where bf16 is faster than f32; elsewhere they run as f32 products of the rounded values, at f32's speed. Checkpoints are the same in both: a run may resume in either.",
                                valueName: "f32|bf16"))
     var precision: Precision = .f32
 

@@ -61,8 +61,8 @@ struct Bench: ParsableCommand {
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
         if network.ngf < 1 || network.ndf < 1 { throw ValidationError("--ngf and --ndf must be at least 1") }
         if kernels && translate { throw ValidationError("--translate times whole translations: drop --kernels") }
-        if precision.precision == .bf16 && convAlgorithm == .winograd {
-            throw ValidationError("--conv_algorithm winograd: bf16 runs every convolution through im2col (drop one of the two)")
+        if precision.precision == .bf16 && BF16Arithmetic.current == .oneDNN && convAlgorithm == .winograd {
+            throw ValidationError("--conv_algorithm winograd: bf16 through oneDNN (on this CPU's AMX) runs every convolution through im2col (drop one of the two)")
         }
     }
 
@@ -71,7 +71,8 @@ struct Bench: ParsableCommand {
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         let machine = "CPU \(CPUInfo.modelName) (\(CPUInfo.vectorFeatures.joined(separator: " "))), OpenBLAS core \(blasCoreName()), BLAS threads \(blasThreads()), "
             + "kernel threads \(KernelThreads.count), OPENBLAS_CORETYPE \(coreType), conv algorithm "
-            + (precision.precision == .bf16 ? "im2col (bf16)" : convAlgorithm.rawValue) + ", precision \(precision.precision.rawValue)"
+            + (precision.precision == .bf16 && BF16Arithmetic.current == .oneDNN ? "im2col (bf16 in oneDNN)" : convAlgorithm.rawValue)
+            + ", precision \(precision.precision.rawValue)"
         try precision.run {
             ConvAlgorithm.$current.withValue(convAlgorithm) {
                 if kernels { runKernels(machine) } else { runSteps(machine) }
@@ -86,7 +87,7 @@ struct Bench: ParsableCommand {
         print(machine)
         print("median of \(k) runs after \(warmup) warm-up; GFLOP/s = 2·M·N·K / time of the im2col GEMM's M, N, K; "
               + "ratio = kernel GFLOP/s / sgemm GFLOP/s")
-        if Precision.current == .bf16 { print("bf16: both columns' products through oneDNN on bf16 inputs, the rounding included") }
+        if Precision.productsInOneDNN { print("bf16: both columns' products through oneDNN on bf16 inputs, the rounding included") }
         print("kernel = the Tensor kernel as the ops call it, by its ConvPlan (im2col + sgemm, Winograd or direct; "
               + "output allocation, bias on forward)")
         print("")

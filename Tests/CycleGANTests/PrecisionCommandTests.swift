@@ -34,7 +34,7 @@ struct PrecisionCommandTests {
             return
         }
         #expect(status == 0, "\(stderr)")
-        #expect(stdout.contains("Precision: bf16 products (inputs rounded to bf16, sums in f32) through oneDNN"), "\(stdout)")
+        #expect(stdout.contains("Precision: bf16 operands (every convolution's inputs rounded to bf16, sums in f32)"), "\(stdout)")
         let (f32Status, f32Out, f32Err) = try train(root, name: "f32", iterations: 2, [])
         #expect(f32Status == 0 && !f32Out.contains("Precision:"), "\(f32Err)")
 

@@ -5,9 +5,11 @@ import Testing
 /// |t|, element by element: the magnitudes the rounding bounds scale with.
 private func absolute(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.scalars.map { abs($0) }) }
 
-/// Whether this machine computes in bf16: the tests that need it are skipped, with this reason, elsewhere.
-let bf16Available: Bool = (try? Precision.bf16.checkSupported()) != nil
-let bf16Reason: Comment = "needs a CPU with AVX512_BF16 or AMX and oneDNN (libdnnl2)"
+/// Whether oneDNN computes bf16 products on this machine: the tests of that arithmetic are skipped, with this
+/// reason, elsewhere. (The f32 arithmetic on rounded operands runs on any CPU.)
+let oneDNNAvailable: Bool =
+    BF16Arithmetic.$current.withValue(.oneDNN) { (try? Precision.bf16.checkSupported()) != nil }
+let oneDNNReason: Comment = "needs a CPU with AVX512_BF16 or AMX and oneDNN (libdnnl2)"
 
 /// bf16 products against f32 ones. Bounds, with u = 2⁻⁸ (bf16's unit roundoff: 8 significant bits):
 /// - against f32 on the same inputs rounded to bf16, only the f32 sums differ (their order): per element
@@ -51,7 +53,7 @@ struct PrecisionTests {
     }
 
     @Test("prepared products are kept up to the capacity; beyond it each call prepares and frees its own",
-          .enabled(if: bf16Available, bf16Reason))
+          .enabled(if: oneDNNAvailable, oneDNNReason))
     func preparedProducts() throws {
         let products = BF16Products(capacity: 2)
         let shapes = (1...3).map {
@@ -84,8 +86,8 @@ struct PrecisionTests {
         GEMMCase(transA: false, transB: true, m: 64, n: 4096, k: 24, alpha: 1, beta: 0, widerB: 3, widerC: 0),
     ]
 
-    @Test("sgemm in bf16 equals f32 on the inputs rounded to bf16, and f32 within bf16's rounding",
-          .enabled(if: bf16Available, bf16Reason), arguments: gemmCases)
+    @Test("sgemm in bf16 through oneDNN equals f32 on the inputs rounded to bf16, and f32 within bf16's rounding",
+          .enabled(if: oneDNNAvailable, oneDNNReason), arguments: gemmCases)
     func gemm(_ g: GEMMCase) {
         let (aRows, aColumns) = g.transA ? (g.k, g.m) : (g.m, g.k)
         let (bRows, bColumns) = g.transB ? (g.n, g.k) : (g.k, g.n)
@@ -98,9 +100,11 @@ struct PrecisionTests {
             a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in
-                Precision.$current.withValue(precision) {
-                    sgemm(transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k, alpha: alpha, a: ap.baseAddress!,
-                          b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                BF16Arithmetic.$current.withValue(.oneDNN) {
+                    Precision.$current.withValue(precision) {
+                        sgemm(transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k, alpha: alpha,
+                              a: ap.baseAddress!, b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                    }
                 }
             }}}
             return c.scalars
@@ -131,24 +135,28 @@ struct PrecisionTests {
         #expect(worstSums <= 1 && worstRounding <= 1 && rounded)
     }
 
-    @Test("a convolution and both its gradients in bf16: f32 on rounded inputs, and f32 within bf16's rounding",
-          .enabled(if: bf16Available, bf16Reason))
-    func convolution() {
-        // 32 → 32 channels on 16 × 16: Winograd's shape in f32; bf16 must take im2col.
+    @Test("a convolution and both its gradients in bf16 through oneDNN: f32 on rounded inputs, and f32 within bf16's rounding",
+          .enabled(if: oneDNNAvailable, oneDNNReason))
+    func convolutionInOneDNN() {
+        // 32 → 32 channels on 16 × 16: Winograd's shape in f32; bf16 in oneDNN must take im2col.
         let x = randn([2, 32, 16, 16], seed: 4), w = randn([32, 32, 3, 3], seed: 5, std: 0.1)
         let dy = randn([2, 32, 16, 16], seed: 6)
-        let plan = Precision.$current.withValue(.bf16) {
-            ConvPlan(input: x.shape, weight: w.shape, stride: 1, padding: 1, needInput: true, needWeight: true)
+        let plan = BF16Arithmetic.$current.withValue(.oneDNN) {
+            Precision.$current.withValue(.bf16) {
+                ConvPlan(input: x.shape, weight: w.shape, stride: 1, padding: 1, needInput: true, needWeight: true)
+            }
         }
         #expect(plan.forward == .im2col && plan.weightGradient == .im2col)
         func run(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ p: Precision, _ algorithm: ConvAlgorithm = .im2col)
             -> [Tensor] {
-            Precision.$current.withValue(p) {
-                ConvAlgorithm.$current.withValue(algorithm) {
-                    let y = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 1)
-                    let g = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 1, needInput: true,
-                                           needWeight: true, needBias: false)
-                    return [y, g.dInput!, g.dWeight!]
+            BF16Arithmetic.$current.withValue(.oneDNN) {
+                Precision.$current.withValue(p) {
+                    ConvAlgorithm.$current.withValue(algorithm) {
+                        let y = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 1)
+                        let g = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 1, needInput: true,
+                                               needWeight: true, needBias: false)
+                        return [y, g.dInput!, g.dWeight!]
+                    }
                 }
             }
         }
@@ -171,5 +179,82 @@ struct PrecisionTests {
             #expect(worstSums <= 1 && worstRounding <= 1, "\(name)")
             #expect(bf16[i] != f32[i], "\(name) was not computed in bf16")
         }
+    }
+
+    /// A convolution case for the f32 arithmetic: each of the three algorithms, and the transposed convolution.
+    struct ConvCase: CustomStringConvertible, Sendable {
+        let name: String, transposed: Bool, input: [Int], weight: [Int], stride: Int, padding: Int
+        /// The algorithm the forward takes (as in f32): Winograd too, unlike in oneDNN.
+        var forward: ConvPlan.Forward? {
+            transposed ? nil : name.contains("Winograd") ? .winograd : name.contains("few") ? .fewOutputs : .im2col
+        }
+        var description: String { name }
+    }
+    static let convCases: [ConvCase] = [
+        ConvCase(name: "3×3 32→32 (Winograd)", transposed: false, input: [2, 32, 16, 16], weight: [32, 32, 3, 3],
+                 stride: 1, padding: 1),
+        ConvCase(name: "4×4 stride 2, 3→8 (im2col)", transposed: false, input: [1, 3, 16, 16], weight: [8, 3, 4, 4],
+                 stride: 2, padding: 1),
+        ConvCase(name: "7×7 16→3 (few outputs)", transposed: false, input: [1, 16, 14, 14], weight: [3, 16, 7, 7],
+                 stride: 1, padding: 0),
+        ConvCase(name: "transposed 3×3 stride 2, 16→8", transposed: true, input: [1, 16, 8, 8], weight: [16, 8, 3, 3],
+                 stride: 2, padding: 1),
+    ]
+
+    @Test("bf16 in f32 arithmetic: every convolution and both its gradients are f32's on the operands rounded to bf16, bit for bit",
+          arguments: convCases)
+    func convolutionInF32(_ c: ConvCase) {
+        let x = randn(c.input, seed: 7), w = randn(c.weight, seed: 8, std: 0.1), bias = randn([c.weight[c.transposed ? 1 : 0]], seed: 9)
+        let reference = BF16Arithmetic.$current.withValue(.f32) {
+            Precision.$current.withValue(.bf16) { c.run(x, w, bias, dy: nil, cache: nil) }
+        }
+        let dy = randn(reference[0].shape, seed: 10)
+        if let forward = c.forward {
+            let plan = BF16Arithmetic.$current.withValue(.f32) {
+                Precision.$current.withValue(.bf16) {
+                    ConvPlan(input: x.shape, weight: w.shape, stride: c.stride, padding: c.padding, needInput: true,
+                             needWeight: true)
+                }
+            }
+            #expect(plan.forward == forward)
+        }
+        func run(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ p: Precision, cache: ConvFilterCache? = nil) -> [[Float]] {
+            BF16Arithmetic.$current.withValue(.f32) {
+                Precision.$current.withValue(p) { c.run(x, w, bias, dy: dy, cache: cache).map(\.scalars) }
+            }
+        }
+        let bf16 = run(x, w, dy, .bf16)
+        let onRounded = run(bf16Rounded(x), bf16Rounded(w), bf16Rounded(dy), .f32)
+        let f32 = run(x, w, dy, .f32)
+        // A weight's forms kept by an f32 call are not those of its bf16 calls.
+        let cache = ConvFilterCache()
+        _ = run(x, w, dy, .f32, cache: cache)
+        let bf16Cached = run(x, w, dy, .bf16, cache: cache)
+        for (i, name) in ["forward", "input gradient", "weight gradient"].enumerated() {
+            #expect(bf16[i] == onRounded[i], "\(c) \(name): not f32's on the rounded operands")
+            #expect(bf16Cached[i] == bf16[i], "\(c) \(name): an f32 call's cached forms were used")
+            #expect(bf16[i] != f32[i], "\(c) \(name) was computed on unrounded operands")
+        }
+        #expect(bf16[3] == f32[3] && bf16Cached[3] == f32[3], "the bias gradient is a sum of the f32 gradient")
+    }
+}
+
+extension PrecisionTests.ConvCase {
+    /// [y, dInput, dWeight, dBias] (only y without `dy`).
+    func run(_ x: Tensor, _ w: Tensor, _ bias: Tensor, dy: Tensor?, cache: ConvFilterCache?) -> [Tensor] {
+        if transposed {
+            let y = convTranspose2dForward(x, weight: w, bias: bias, stride: stride, padding: padding, outputPadding: 1)
+            guard let dy else { return [y] }
+            let g = convTranspose2dBackward(dy, input: x, weight: w, stride: stride, padding: padding, needInput: true,
+                                            needWeight: true, needBias: true)
+            return [y, g.dInput!, g.dWeight!, g.dBias!]
+        }
+        let plan = ConvPlan(input: x.shape, weight: w.shape, stride: stride, padding: padding, needInput: true,
+                            needWeight: true)
+        let y = conv2dForward(x, weight: w, bias: bias, stride: stride, padding: padding, plan: plan, cache: cache)
+        guard let dy else { return [y] }
+        let g = conv2dBackward(dy, input: x, weight: w, stride: stride, padding: padding, plan: plan, needBias: true,
+                               cache: cache)
+        return [y, g.dInput!, g.dWeight!, g.dBias!]
     }
 }

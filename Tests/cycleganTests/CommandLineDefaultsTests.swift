@@ -67,6 +67,10 @@ struct CommandLineDefaultsTests {
         #expect(try Translate.parse(translate + ["--precision", "bf16"]).precision.precision == .bf16)
         #expect(try Bench.parse(["--precision", "bf16"]).precision.precision == .bf16)
         #expect(throws: (any Error).self) { try Train.parse(["--dataroot", "d", "--precision", "fp16"]) }
-        #expect(throws: (any Error).self) { try Bench.parse(["--precision", "bf16", "--conv_algorithm", "winograd"]) }
+        // Winograd with bf16: refused where bf16 runs in oneDNN (im2col only), taken in f32 arithmetic.
+        let winogradBF16 = ["--precision", "bf16", "--conv_algorithm", "winograd"]
+        #expect(BF16Arithmetic.$current.withValue(.oneDNN) { (try? Bench.parse(winogradBF16)) == nil })
+        let taken = try BF16Arithmetic.$current.withValue(.f32) { try Bench.parse(winogradBF16) }
+        #expect(taken.convAlgorithm == .winograd)
     }
 }

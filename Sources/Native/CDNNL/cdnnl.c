@@ -10,16 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cdnnl_to_bf16(const float *source, uint16_t *destination, size_t count) {
-    for (size_t i = 0; i < count; i++) {
-        uint32_t u;
-        memcpy(&u, source + i, sizeof u);   // the float's bits (a cast would break aliasing rules)
-        // Round to nearest, ties to even, on the 16 bits dropped; a NaN keeps a set mantissa bit (quiet).
-        uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-        destination[i] = (uint16_t)(((u & 0x7FFFFFFFu) > 0x7F800000u) ? ((u >> 16) | 0x40u) : rounded);
-    }
-}
-
 #if __has_include(<oneapi/dnnl/dnnl.h>)
 #include <oneapi/dnnl/dnnl.h>
 

@@ -18,9 +18,6 @@ const char *cdnnl_cpu_isa(void);
 /// oneDNN's version, e.g. "2.6.3".
 const char *cdnnl_version(void);
 
-/// Rounds `count` floats to bf16 (to nearest, ties to even; NaN stays NaN).
-void cdnnl_to_bf16(const float *source, uint16_t *destination, size_t count);
-
 /// One prepared product C[m, n] = alpha · op(A) · op(B) + beta · C, row-major; A and B in bf16, C in f32,
 /// accumulated in f32. `transA`: A is stored [k, m] with row stride lda; otherwise [m, k]. `transB`: B is
 /// stored [n, k]; otherwise [k, n]. Immutable once made, so threads may run it concurrently.
