@@ -23,7 +23,7 @@
     X(dnnl_primitive_desc_query) X(dnnl_primitive_desc_query_md) X(dnnl_memory_desc_get_size) \
     X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_memory_create) X(dnnl_memory_destroy) \
     X(dnnl_primitive_execute) \
-    X(dnnl_get_effective_cpu_isa) X(dnnl_version)
+    X(dnnl_version)
 
 static struct {
 #define CDNNL_POINTER(name) __typeof__(&name) name;
@@ -88,19 +88,6 @@ int cdnnl_load(char *message, size_t capacity) {
 }
 
 const char *cdnnl_version(void) { return loaded == 1 ? versionText : "not loaded"; }
-
-const char *cdnnl_cpu_isa(void) {
-    if (loaded != 1) return "not loaded";
-    switch (api.dnnl_get_effective_cpu_isa()) {
-        case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-        case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-        case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-        case dnnl_cpu_isa_avx512_core: return "avx512_core";
-        case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-        case dnnl_cpu_isa_avx2: return "avx2";
-        default: return "older than avx2";
-    }
-}
 
 struct cdnnl_matmul {
     dnnl_primitive_t primitive;
@@ -216,7 +203,6 @@ int cdnnl_load(char *message, size_t capacity) {
     return -1;
 }
 const char *cdnnl_version(void) { return "not built in"; }
-const char *cdnnl_cpu_isa(void) { return "not built in"; }
 cdnnl_matmul *cdnnl_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t lda,
                                   int64_t ldb, int64_t ldc, float alpha, float beta, char *message,
                                   size_t capacity) {

@@ -12,9 +12,6 @@
 /// Loads oneDNN once. 0 on success; otherwise -1 and a sentence in `message` (library missing, too old).
 int cdnnl_load(char *message, size_t capacity);
 
-/// The instruction set oneDNN dispatches to, e.g. "avx512_core_amx" (after a successful load).
-const char *cdnnl_cpu_isa(void);
-
 /// oneDNN's version, e.g. "2.6.3".
 const char *cdnnl_version(void);
 
