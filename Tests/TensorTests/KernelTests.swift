@@ -81,17 +81,18 @@ struct KernelTests {
     @Test("few-output-channel direct convolution (the generator's last layer) equals the direct loops",
           arguments: [(cout: 3, k: 7), (cout: 1, k: 3), (cout: 4, k: 4)])
     func fewOutputs(_ c: (cout: Int, k: Int)) {
-        let x = randn([2, 5, 13, 21], seed: 7), w = randn([c.cout, 5, c.k, c.k], seed: 8), b = randn([c.cout], seed: 9)
+        // 37 columns: outputs in runs of 16 and 8 and one by one (31 for k = 7: 16 + 8 + 7).
+        let x = randn([2, 5, 13, 37], seed: 7), w = randn([c.cout, 5, c.k, c.k], seed: 8), b = randn([c.cout], seed: 9)
         let d = maxDiff(conv2dForward(x, weight: w, bias: b, stride: 1, padding: 0),
                         conv2dNaive(x, weight: w, bias: b, stride: 1, padding: 0))
         // The weight gradient against im2col + GEMM's formula: dW = dY × colsᵀ, summed over the batch.
-        let dy = randn([2, c.cout, 13 - c.k + 1, 21 - c.k + 1], seed: 10)
+        let dy = randn([2, c.cout, 13 - c.k + 1, 37 - c.k + 1], seed: 10)
         let direct = conv2dFewOutputsWeightGradient(dy, input: x, kernel: c.k)
-        let g = ConvGeometry(channels: 5, height: 13, width: 21, kernel: c.k, stride: 1, padding: 0)
+        let g = ConvGeometry(channels: 5, height: 13, width: 37, kernel: c.k, stride: 1, padding: 0)
         var viaGEMM = Tensor(shape: w.shape)
         var cols = Tensor(shape: [g.patchSize, g.outPixels])
         for n in 0..<2 {
-            x.withUnsafeBufferPointer { xp in cols.withUnsafeMutableBufferPointer { im2col(xp.baseAddress! + n * 5 * 13 * 21, g, into: $0.baseAddress!) } }
+            x.withUnsafeBufferPointer { xp in cols.withUnsafeMutableBufferPointer { im2col(xp.baseAddress! + n * 5 * 13 * 37, g, into: $0.baseAddress!) } }
             dy.withUnsafeBufferPointer { dp in cols.withUnsafeBufferPointer { cp in viaGEMM.withUnsafeMutableBufferPointer { vp in
                 sgemm(transB: true, m: c.cout, n: g.patchSize, k: g.outPixels, a: dp.baseAddress! + n * c.cout * g.outPixels,
                       b: cp.baseAddress!, beta: 1, c: vp.baseAddress!)
