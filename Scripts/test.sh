@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh --no-build
 TESTS_TMP="$(mktemp -d "${TMPDIR:-/tmp}/cyclegan-tests.XXXXXX")"
+trap 'echo "tests interrupted; their folders: $TESTS_TMP" >&2; exit 130' INT TERM
 set +e
 TMPDIR="$TESTS_TMP/" swift test --disable-xctest 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Merging)'
 status=${PIPESTATUS[0]}

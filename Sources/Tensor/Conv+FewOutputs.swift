@@ -2,8 +2,9 @@
 // last layer (7×7, ngf → 3 channels, on a reflection-padded input). As im2col + GEMM it has M = 3 and a
 // column matrix of Cin·49 rows (822 MB at 256²) and ran at 7–14 GFLOP/s (BENCHMARKS.md); here a run of 16
 // outputs of every output channel at once is accumulated in registers (each input vector loaded once for
-// all of them) from rows of the input that stay in cache. Both kernels add in the order of the plain loops
-// (over ci, ky, kx; the weight gradient per image row, then in Double), so vectorising changed no bits.
+// all of them) from rows of the input that stay in cache. Both kernels do the operations of the simpler
+// ones they replaced, in the same order (over ci, ky, kx; the weight gradient per image row, then in
+// Double): the same bits.
 
 /// Layers with at most this many output channels take the direct path.
 public let fewOutputsLimit = 4
