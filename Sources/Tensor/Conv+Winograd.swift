@@ -102,11 +102,19 @@ struct WinogradMatrices {
 /// 128², 32 × 32 maps, lost it: 0.76 → 0.8x s/iter).
 func keepsWinogradFilters(outChannels: Int, imageTiles: Int) -> Bool { outChannels > imageTiles }
 
+/// Whether a convolution's forward keeps its input's transform V until the backward: V is 2.25 times the
+/// input (36 values per 16 outputs), so only where it is at most 4 MB per call (the residual blocks at 128²,
+/// ngf 32: 1.3–3.5 MB each). All the calls on a tape keep theirs until their backward: the total grows with
+/// the network (BENCHMARKS.md has the peak memory it cost).
+func keepsWinogradInputs(_ v: WinogradMatrices) -> Bool { v.storage.count <= 1 << 20 }
+
 /// x [N, Cin, H, W], weight [Cout, Cin, 3, 3] (or its transform U in `cache`), bias [Cout]?
 /// → [N, Cout, H + 2p − 2, W + 2p − 2]. `adjoint`: convolve with the flipped, transposed weight instead
 /// (the input gradient of a convolution with `weight`, whose output channels are the weight's inputs).
+/// `keepingInputsIn`: where to leave the input's transform V for the weight gradient, if it is small.
 func conv2dWinogradForward(_ x: Tensor, weight: Tensor, adjoint: Bool = false, bias: Tensor?,
-                           padding: Int, cache: ConvFilterCache? = nil) -> Tensor {
+                           padding: Int, cache: ConvFilterCache? = nil, keepingInputsIn state: ConvCallState? = nil)
+    -> Tensor {
     let (N, Cin) = (x.n, x.c)
     let Cout = weight.shape[adjoint ? 1 : 0]
     let tiling = WinogradTiling(batch: N, height: x.h, width: x.w, padding: padding)
@@ -119,6 +127,7 @@ func conv2dWinogradForward(_ x: Tensor, weight: Tensor, adjoint: Bool = false, b
         if keepsWinogradFilters(outChannels: Cout, imageTiles: tiling.planeTiles) { cache?.winograd = u }
     }
     let v = winogradInputs(x, tiling)
+    if let state, keepsWinogradInputs(v) { state.winogradInputs = v }
     var m = WinogradMatrices(rows: Cout, columns: T)
     u.storage.withUnsafeBufferPointer { up in
     v.storage.withUnsafeBufferPointer { vp in
@@ -130,12 +139,15 @@ func conv2dWinogradForward(_ x: Tensor, weight: Tensor, adjoint: Bool = false, b
 }
 
 /// dOutput [N, Cout, Ho, Wo], input x [N, Cin, H, W] → dWeight [Cout, Cin, 3, 3] of `conv2dWinogradForward`.
-func conv2dWinogradWeightGradient(_ dOutput: Tensor, input x: Tensor, padding: Int) -> Tensor {
+/// `inputs`: x's transform V, if the forward kept it.
+func conv2dWinogradWeightGradient(_ dOutput: Tensor, input x: Tensor, padding: Int, inputs: WinogradMatrices? = nil)
+    -> Tensor {
     let (Cin, Cout) = (x.c, dOutput.c)
     let tiling = WinogradTiling(batch: x.n, height: x.h, width: x.w, padding: padding)
     precondition(dOutput.h == tiling.outHeight && dOutput.w == tiling.outWidth, "inconsistent gradient shape")
     let T = tiling.tiles
-    let v = winogradInputs(x, tiling)
+    let v = inputs ?? winogradInputs(x, tiling)
+    precondition(v.rows == Cin && v.columns == T, "the kept transform is of another input")
     let dm = winogradOutputGradients(dOutput, tiling)
     var du = WinogradMatrices(rows: Cout, columns: Cin)
     dm.storage.withUnsafeBufferPointer { dmp in

@@ -172,8 +172,9 @@ public struct ConvPlan: Equatable, Sendable {
 /// x [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout]? → [N, Cout, Ho, Wo], by `plan` (by default the
 /// plan of a call that needs no gradient).
 /// `cache`: where the algorithms may keep the weight's transforms for later calls with the same weight.
+/// `state`: where the forward may leave what its call's backward would compute again (`ConvCallState`).
 public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
-                          plan: ConvPlan? = nil, cache: ConvFilterCache? = nil) -> Tensor {
+                          plan: ConvPlan? = nil, cache: ConvFilterCache? = nil, state: ConvCallState? = nil) -> Tensor {
     precondition(weight.shape[1] == x.c, "conv weight \(weight.shape) does not take \(x.c) input channels")
     let plan = plan ?? ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
                                 needInput: false, needWeight: false)
@@ -181,7 +182,8 @@ public func conv2dForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: In
     switch plan.forward {
     case .fewOutputs: return conv2dFewOutputsForward(x, weight: weight, bias: bias)
     case .winograd:
-        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding, cache: cache)
+        return conv2dWinogradForward(x, weight: weight, bias: bias, padding: padding, cache: cache,
+                                     keepingInputsIn: plan.weightGradient == .winograd ? state : nil)
     case .im2col: return conv2dIm2colForward(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }
@@ -246,6 +248,15 @@ public final class ConvFilterCache {
     public init() {}
 }
 
+/// What one convolution call's forward keeps for its backward: Winograd's transform V of the input, which
+/// the weight gradient needs again, where it is small (`keepsWinogradInputs`). The backward takes it. One
+/// per call, for one forward and then its backward, under the same precision: the backward cannot tell a V
+/// of another input of the same shape.
+public final class ConvCallState {
+    var winogradInputs: WinogradMatrices?
+    public init() {}
+}
+
 /// The gradients of `conv2dForward` that are asked for (nil where not needed), by the plan of a call that
 /// needs them. dOutput [N, Cout, Ho, Wo] → dInput [N, Cin, H, W], dWeight [Cout, Cin, k, k], dBias [Cout].
 public func conv2dBackward(
@@ -259,15 +270,18 @@ public func conv2dBackward(
 }
 
 /// The gradients `plan` asks for (nil where it asks for none), and the bias gradient with `needBias`.
-/// `cache`: the one given to `conv2dForward` (its `adjoint` keeps the input gradient's transformed weights).
+/// `cache`, `state`: the ones given to `conv2dForward` (the cache's `adjoint` keeps the input gradient's
+/// transformed weights).
 public func conv2dBackward(
     _ dOutput: Tensor, input x: Tensor, weight: Tensor, stride: Int, padding: Int, plan: ConvPlan,
-    needBias: Bool, cache: ConvFilterCache? = nil
+    needBias: Bool, cache: ConvFilterCache? = nil, state: ConvCallState? = nil
 ) -> (dInput: Tensor?, dWeight: Tensor?, dBias: Tensor?) {
     let k = weight.shape[2]
     let dBias = needBias ? channelSums(dOutput) : nil   // a sum, not a product: of the f32 gradient
     // Each operand rounded only where a product will read it: x for the weight gradient, the weight for the input's.
-    let dOutput = productOperand(dOutput), x = plan.weightGradient == .none ? x : productOperand(x)
+    let productsNeedX = plan.weightGradient != .none && state?.winogradInputs == nil
+    let dOutput = plan.inputGradient == .none && plan.weightGradient == .none ? dOutput : productOperand(dOutput)
+    let x = productsNeedX ? productOperand(x) : x
     let (weight, cache) = plan.inputGradient == .none ? (weight, cache) : productWeight(weight, cache: cache)
     var dInput: Tensor?, dWeight: Tensor?
     switch plan.inputGradient {
@@ -285,7 +299,9 @@ public func conv2dBackward(
     }
     switch plan.weightGradient {
     case .none: break
-    case .winograd: dWeight = conv2dWinogradWeightGradient(dOutput, input: x, padding: padding)
+    case .winograd:
+        dWeight = conv2dWinogradWeightGradient(dOutput, input: x, padding: padding, inputs: state?.winogradInputs)
+        state?.winogradInputs = nil
     case .fewOutputs: dWeight = conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k)
     case .im2col:
         if plan.inputGradient != .col2im {

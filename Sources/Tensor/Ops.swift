@@ -13,15 +13,16 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int
     // One plan for the forward and the pullback: the gradients that will be wanted are known now.
     let plan = ConvPlan(input: x.shape, weight: weight.shape, stride: stride, padding: padding,
                         needInput: x.requiresGrad, needWeight: weight.requiresGrad)
+    let state = plan.weightGradient == .winograd ? ConvCallState() : nil   // what the forward keeps for the pullback
     let y = Profiler.measure(.conv) {
         conv2dForward(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, plan: plan,
-                      cache: filterCache)
+                      cache: filterCache, state: state)
     }
     let (xv, wv) = (x.value, weight.value)
     return x.tape.record(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { dy, wanted in
         let g = Profiler.measure(.conv, .backward) {
             conv2dBackward(dy, input: xv, weight: wv, stride: stride, padding: padding, plan: plan,
-                           needBias: wanted.count > 2 && wanted[2], cache: filterCache)
+                           needBias: wanted.count > 2 && wanted[2], cache: filterCache, state: state)
         }
         return [g.dInput, g.dWeight, g.dBias]
     }

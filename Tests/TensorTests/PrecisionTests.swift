@@ -251,10 +251,12 @@ extension PrecisionTests.ConvCase {
         }
         let plan = ConvPlan(input: x.shape, weight: w.shape, stride: stride, padding: padding, needInput: true,
                             needWeight: true)
-        let y = conv2dForward(x, weight: w, bias: bias, stride: stride, padding: padding, plan: plan, cache: cache)
+        let state = ConvCallState()   // as the ops pass one: Winograd's weight gradient takes the forward's V
+        let y = conv2dForward(x, weight: w, bias: bias, stride: stride, padding: padding, plan: plan, cache: cache,
+                              state: state)
         guard let dy else { return [y] }
         let g = conv2dBackward(dy, input: x, weight: w, stride: stride, padding: padding, plan: plan, needBias: true,
-                               cache: cache)
+                               cache: cache, state: state)
         return [y, g.dInput!, g.dWeight!, g.dBias!]
     }
 }

@@ -56,6 +56,29 @@ struct WinogradTests {
         }
     }
 
+    @Test("the input's transform kept by the forward gives the weight gradient bit for bit; the backward lets it go")
+    func keptInputs() {
+        let x = randn([2, 16, 6, 6], seed: 13), w = randn([24, 16, 3, 3], seed: 14), dy = randn([2, 24, 6, 6], seed: 15)
+        #expect(!keepsWinogradInputs(WinogradMatrices(rows: 256, columns: 256)))   // 256 channels at 64²: 9 MB
+        ConvAlgorithm.$current.withValue(.winograd) {
+            let plan = ConvPlan(input: x.shape, weight: w.shape, stride: 1, padding: 1, needInput: true, needWeight: true)
+            #expect(plan.weightGradient == .winograd)
+            let state = ConvCallState()
+            _ = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 1, plan: plan, state: state)
+            #expect(state.winogradInputs != nil)
+            let kept = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 1, plan: plan, needBias: false,
+                                      state: state)
+            #expect(state.winogradInputs == nil)
+            let fresh = conv2dBackward(dy, input: x, weight: w, stride: 1, padding: 1, plan: plan, needBias: false)
+            #expect(kept.dWeight!.scalars == fresh.dWeight!.scalars && kept.dInput!.scalars == fresh.dInput!.scalars)
+            // A forward whose plan takes no Winograd weight gradient keeps nothing.
+            let noWeight = ConvPlan(input: x.shape, weight: w.shape, stride: 1, padding: 1, needInput: true,
+                                    needWeight: false)
+            _ = conv2dForward(x, weight: w, bias: nil, stride: 1, padding: 1, plan: noWeight, state: state)
+            #expect(state.winogradInputs == nil)
+        }
+    }
+
     @Test("transformed weights kept in a cache give bit-identical results on their next uses")
     func cache() {
         let x = randn([1, 16, 6, 6], seed: 10), w = randn([24, 16, 3, 3], seed: 11)
