@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define CHECK(call) do { dnnl_status_t s = (call); \
-    if (s != dnnl_success) { fprintf(stderr, "%s failed: status %d\n", #call, (int)s); exit(1); } } while (0)
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "probe.h"
 
 static void run(dnnl_engine_t engine, dnnl_stream_t stream, int batch, int m, int k, int n, dnnl_data_type_t in) {
     dnnl_dims_t aDims = {batch, m, k}, bDims = {batch, k, n}, cDims = {batch, m, n};

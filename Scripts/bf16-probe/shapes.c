@@ -6,15 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-#define CHECK(call) do { dnnl_status_t st_ = (call); \
-    if (st_ != dnnl_success) { fprintf(stderr, "%s failed: status %d\n", #call, (int)st_); exit(1); } } while (0)
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "probe.h"
 
 static void run(dnnl_engine_t engine, dnnl_stream_t stream, int m, int n, int k, int ta, int tb, dnnl_data_type_t in) {
     dnnl_dims_t aDims = {m, k}, bDims = {k, n}, cDims = {m, n};

@@ -5,18 +5,13 @@
 #include <cpuid.h>
 #include <stdio.h>
 #include <time.h>
+#include "probe.h"
 
 // Twelve named accumulators (not an array: the compiler keeps them in registers), unrolled by hand.
 #define TWELVE(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11)
 enum { chains = 12 };
 static const long rounds = 100000000;
 static volatile float seed = 1e-9f;
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 __attribute__((target("avx512f")))
 static double fmaMACs(void) {
