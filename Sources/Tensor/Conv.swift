@@ -62,6 +62,8 @@ private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c
                 let src = plane + (iy &* W &- p &+ kx)
                 if s == 1 {
                     (dst + oxLo).update(from: src + oxLo, count: oxHi &- oxLo)
+                } else if s == 2 {   // a constant stride: vectorised (the down-sampling layers and D's)
+                    for ox in oxLo..<oxHi { dst[ox] = src[ox &* 2] }
                 } else {
                     for ox in oxLo..<oxHi { dst[ox] = src[ox &* s] }
                 }
@@ -113,6 +115,8 @@ private func col2imChannel(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, _ c:
                 let dst = plane + (iy &* W &- p &+ kx)
                 if s == 1 {
                     for ox in oxLo..<oxHi { dst[ox] += src[ox] }
+                } else if s == 2 {   // as in im2col
+                    for ox in oxLo..<oxHi { dst[ox &* 2] += src[ox] }
                 } else {
                     for ox in oxLo..<oxHi { dst[ox &* s] += src[ox] }
                 }
@@ -204,8 +208,9 @@ func conv2dIm2colForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int
             // With a bias, the output starts as the bias and the GEMM adds onto it (beta 1): this spares
             // both OpenBLAS's pass that zeroes C for beta 0 and a separate pass adding the bias.
             if let bias {
-                bias.withUnsafeBufferPointer { b in
-                    for o in 0..<Cout { (out + o * g.outPixels).update(repeating: b[o], count: g.outPixels) }
+                let (b, outs) = (bias.scalars, Unchecked(out))
+                parallelChunks(Cout, costPerItem: g.outPixels) { channels in
+                    for o in channels { (outs.value + o &* g.outPixels).update(repeating: b[o], count: g.outPixels) }
                 }
             }
             for top in Swift.stride(from: 0, to: g.outHeight, by: slab) {
@@ -446,24 +451,33 @@ public func convTranspose2dBackward(
 func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
     let (N, C, HW) = (y.n, y.c, y.h * y.w)
     precondition(bias.count == C, "bias of \(bias.count) values for \(C) channels")
-    bias.withUnsafeBufferPointer { bp in
+    let b = bias.scalars
     y.withUnsafeMutableBufferPointer { yp in
-        for i in 0..<N * C {
-            let b = bp[i % C], row = yp.baseAddress! + i * HW
-            for j in 0..<HW { row[j] += b }
+        let ys = Unchecked(yp.baseAddress!)
+        parallelChunks(N * C, costPerItem: HW) { planes in
+            for i in planes {
+                let value = b[i % C], row = ys.value + i &* HW
+                for j in 0..<HW { row[j] += value }
+            }
         }
-    }}
+    }
 }
 
-/// Σ over n, h, w of t[n, c, h, w] → [C]
+/// Σ over n, h, w of t[n, c, h, w] → [C]. Each plane's sum on the kernel threads, then the planes added in
+/// order: the same bits whatever the threads.
 public func channelSums(_ t: Tensor) -> Tensor {
     let (N, C, HW) = (t.n, t.c, t.h * t.w)
-    var out = Tensor(shape: [C])
+    var planeSums = [Float](repeating: 0, count: N * C)
     t.withUnsafeBufferPointer { tp in
-    out.withUnsafeMutableBufferPointer { op in
-        for i in 0..<N * C {
-            op[i % C] += sum(UnsafeBufferPointer(rebasing: tp[i * HW ..< (i + 1) * HW]))
+    planeSums.withUnsafeMutableBufferPointer { sp in
+        let (ts, ss) = (Unchecked(tp.baseAddress!), Unchecked(sp.baseAddress!))
+        parallelChunks(N * C, costPerItem: HW) { planes in
+            for i in planes { ss.value[i] = sum(UnsafeBufferPointer(start: ts.value + i &* HW, count: HW)) }
         }
     }}
+    var out = Tensor(shape: [C])
+    out.withUnsafeMutableBufferPointer { op in
+        for i in 0..<N * C { op[i % C] += planeSums[i] }
+    }
     return out
 }

@@ -64,6 +64,47 @@ struct ParallelTests {
         }
     }
 
+    /// The element-wise passes, channel sums and bias adds split their work between the threads: on pools
+    /// of 1, 3 and 8 threads each equals a plain loop over the elements, bit for bit. 70,001 elements in
+    /// 7 planes: above the size that goes parallel, and not a multiple of any thread count.
+    @Test("element-wise kernels, channel sums and bias adds: any pool gives a plain loop's bits")
+    func elementwiseAnyPool() {
+        var rng = SeededGenerator(seed: 9)
+        let shape = [1, 7, 73, 137]
+        let x = Tensor(shape: shape, values: (0..<7 * 73 * 137).map { _ in rng.nextUniform() - 0.5 })
+        let y = Tensor(shape: shape, values: (0..<7 * 73 * 137).map { _ in rng.nextUniform() - 0.5 })
+        let bias = Tensor(shape: [7], values: (0..<7).map { Float($0) - 3.5 })
+        let (a, b) = (x.scalars, y.scalars)
+        func plain(_ f: (Float, Float) -> Float) -> [Float] { (0..<a.count).map { f(a[$0], b[$0]) } }
+        let plane = 73 * 137
+        var sums = [Float](repeating: 0, count: 7)
+        a.withUnsafeBufferPointer { p in for i in 0..<7 { sums[i] += sum(UnsafeBufferPointer(rebasing: p[i * plane ..< (i + 1) * plane])) } }
+        let expected: [(String, [Float])] = [
+            ("relu", a.map { max($0, 0) }), ("relu backward", plain { $1 > 0 ? $0 : 0 }),
+            ("leaky relu", a.map { $0 > 0 ? $0 : $0 * 0.2 }), ("leaky relu backward", plain { $1 > 0 ? $0 : $0 * 0.2 }),
+            ("tanh", a.map { Foundation.tanh($0) }), ("tanh backward", plain { $0 * (1 - $1 * $1) }),
+            ("sum", plain(+)), ("difference", plain(-)), ("scale", a.map { $0 * 0.3 }),
+            ("add scaled", plain { $0 + 0.7 * $1 }), ("channel sums", sums),
+            ("bias", (0..<a.count).map { a[$0] + bias.scalars[$0 / plane] }),
+        ]
+        for threads in [1, 3, 8] {
+            WorkerPool.$override.withValue(WorkerPool(workers: threads - 1)) {
+                var accumulated = x, biased = x
+                accumulated.add(y, scaledBy: 0.7)
+                addChannelBias(&biased, bias)
+                let ours: [[Float]] = [
+                    reluForward(x), reluBackward(x, output: y), leakyReluForward(x, slope: 0.2),
+                    leakyReluBackward(x, output: y, slope: 0.2), tanhForward(x), tanhBackward(x, output: y),
+                    x + y, x - y, x * 0.3, accumulated, channelSums(x), biased,
+                ].map(\.scalars)
+                for ((name, want), got) in zip(expected, ours) {
+                    let differing = zip(want, got).filter { $0 != $1 }.count
+                    #expect(got.count == want.count && differing == 0, "\(name), \(threads) threads: \(differing) differ")
+                }
+            }
+        }
+    }
+
     @Test("OpenBLAS's own kernel choice is replaced only when narrower than the CPU's vectors")
     func blasKernelChoice() {
         #expect(blasCoreOverride(ownChoice: "Prescott", avx512: true, avx2: true) == "SkylakeX")
