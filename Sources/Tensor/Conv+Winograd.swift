@@ -1,3 +1,5 @@
+import Synchronization
+
 // Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for Convolutional
 // Neural Networks", 2016): the residual blocks' convolutions, ≈ 80 % of a generator's FLOPs.
 //
@@ -102,16 +104,40 @@ struct WinogradMatrices {
 /// 128², 32 × 32 maps, lost it: 0.76 → 0.8x s/iter).
 func keepsWinogradFilters(outChannels: Int, imageTiles: Int) -> Bool { outChannels > imageTiles }
 
-/// Whether a convolution's forward keeps its input's transform V until the backward: V is 2.25 times the
-/// input (36 values per 16 outputs), so only where it is at most 4 MB per call (the residual blocks at 128²,
-/// ngf 32: 1.3–3.5 MB each). All the calls on a tape keep theirs until their backward: the total grows with
-/// the network (BENCHMARKS.md has the peak memory it cost).
-func keepsWinogradInputs(_ v: WinogradMatrices) -> Bool { v.storage.count <= 1 << 20 }
+/// How many floats of input transforms V the forwards of the whole process may keep at once for their
+/// backward (`ConvCallState`): 1 GiB. Each Winograd call on a tape keeps its V, 2.25 times its input, until
+/// its backward, which then need not transform x again for the weight gradient. Measured (`cyclegan bench`,
+/// BENCHMARKS.md): 256² resnet_9blocks 64/64 keeps all of its V in 0.9 GB (Winograd transforms 1.72 → 1.40
+/// s/iter, peak memory 3.3 → 4.3 GB); 128² 64/64 in 0.12 GB (0.41 → 0.34 s/iter). Beyond the limit (larger
+/// images or batches) the calls that find no room transform x again: the same bits either way.
+/// Task-local so that a test can lower it.
+@TaskLocal var keptWinogradInputsLimit = 1 << 28
+
+/// The floats of V kept now, by every `ConvCallState` of the process.
+private let keptWinogradInputFloats = Atomic<Int>(0)
+
+/// Takes room for `floats` more kept floats if the limit allows; false, taking none, otherwise.
+func reserveKeptWinogradInputs(_ floats: Int) -> Bool {
+    let limit = keptWinogradInputsLimit
+    var kept = keptWinogradInputFloats.load(ordering: .relaxed)
+    while kept &+ floats <= limit {
+        let (exchanged, original) = keptWinogradInputFloats.compareExchange(
+            expected: kept, desired: kept &+ floats, ordering: .relaxed)
+        if exchanged { return true }
+        kept = original
+    }
+    return false
+}
+
+/// Gives back the room of `reserveKeptWinogradInputs`.
+func releaseKeptWinogradInputs(_ floats: Int) {
+    keptWinogradInputFloats.subtract(floats, ordering: .relaxed)
+}
 
 /// x [N, Cin, H, W], weight [Cout, Cin, 3, 3] (or its transform U in `cache`), bias [Cout]?
 /// → [N, Cout, H + 2p − 2, W + 2p − 2]. `adjoint`: convolve with the flipped, transposed weight instead
 /// (the input gradient of a convolution with `weight`, whose output channels are the weight's inputs).
-/// `keepingInputsIn`: where to leave the input's transform V for the weight gradient, if it is small.
+/// `keepingInputsIn`: where to leave the input's transform V for the weight gradient, if there is room.
 func conv2dWinogradForward(_ x: Tensor, weight: Tensor, adjoint: Bool = false, bias: Tensor?,
                            padding: Int, cache: ConvFilterCache? = nil, keepingInputsIn state: ConvCallState? = nil)
     -> Tensor {
@@ -127,7 +153,7 @@ func conv2dWinogradForward(_ x: Tensor, weight: Tensor, adjoint: Bool = false, b
         if keepsWinogradFilters(outChannels: Cout, imageTiles: tiling.planeTiles) { cache?.winograd = u }
     }
     let v = winogradInputs(x, tiling)
-    if let state, keepsWinogradInputs(v) { state.winogradInputs = v }
+    state?.keep(v)
     var m = WinogradMatrices(rows: Cout, columns: T)
     u.storage.withUnsafeBufferPointer { up in
     v.storage.withUnsafeBufferPointer { vp in

@@ -254,12 +254,26 @@ public final class ConvFilterCache {
 }
 
 /// What one convolution call's forward keeps for its backward: Winograd's transform V of the input, which
-/// the weight gradient needs again, where it is small (`keepsWinogradInputs`). The backward takes it. One
-/// per call, for one forward and then its backward, under the same precision: the backward cannot tell a V
-/// of another input of the same shape.
+/// the weight gradient needs again, while the process-wide limit has room (`keptWinogradInputsLimit`). The
+/// backward takes it; a state dropped without a backward gives its room back. One per call, for one forward
+/// and then its backward, under the same precision: the backward cannot tell a V of another input of the
+/// same shape.
 public final class ConvCallState {
-    var winogradInputs: WinogradMatrices?
+    private(set) var winogradInputs: WinogradMatrices?
     public init() {}
+    deinit { if let v = winogradInputs { releaseKeptWinogradInputs(v.storage.count) } }
+
+    /// Keeps `v` if there is room for it (in place of what an earlier forward kept).
+    func keep(_ v: WinogradMatrices) {
+        _ = take()
+        if reserveKeptWinogradInputs(v.storage.count) { winogradInputs = v }
+    }
+
+    /// The kept V, handed over (nil if none was kept), and its room given back.
+    func take() -> WinogradMatrices? {
+        defer { if let v = winogradInputs { releaseKeptWinogradInputs(v.storage.count); winogradInputs = nil } }
+        return winogradInputs
+    }
 }
 
 /// The gradients of `conv2dForward` that are asked for (nil where not needed), by the plan of a call that
@@ -305,8 +319,7 @@ public func conv2dBackward(
     switch plan.weightGradient {
     case .none: break
     case .winograd:
-        dWeight = conv2dWinogradWeightGradient(dOutput, input: x, padding: padding, inputs: state?.winogradInputs)
-        state?.winogradInputs = nil
+        dWeight = conv2dWinogradWeightGradient(dOutput, input: x, padding: padding, inputs: state?.take())
     case .fewOutputs: dWeight = conv2dFewOutputsWeightGradient(dOutput, input: x, kernel: k)
     case .im2col:
         if plan.inputGradient != .col2im {
