@@ -49,10 +49,56 @@ func sgemm(
                      ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
+        let slices = blocks == 1 ? gemmSlices(m: m, n: n, k: k) : 1
+        if slices > 1 {
+            sgemmSliced(slices, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b,
+                        ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
         let (pa, pb, pc) = (Unchecked(a), Unchecked(b), Unchecked(c))
         forEachGEMMBlock(blocks, m: m, n: n) { rows, columns in
             sgemmBlock(transA: transA, transB: transB, rows: rows, columns: columns, m: m, n: n, k: k,
-                       alpha: alpha, a: pa.value, b: pb.value, ldb: ldb, beta: beta, c: pc.value, ldc: ldc)
+                       alpha: alpha, a: pa.value, lda: transA ? m : k, b: pb.value, ldb: ldb, beta: beta,
+                       c: pc.value, ldc: ldc)
+        }
+    }
+}
+
+/// How many slices of k an f32 GEMM too small in C to cut into blocks is summed over: the weight gradients
+/// of layers with few channels and a large image (the generator's first 7×7 convolution at 256²,
+/// 64 × 147 × 65536, ran on one thread while the others waited). Slices of at least 8192, at most 16, a
+/// power of two; a function of the shape alone, as `gemmBlocks`.
+func gemmSlices(m: Int, n: Int, k: Int) -> Int {
+    if m &* n &* k < gemmSplitThreshold || k < 2 * 8192 { return 1 }
+    let most = min(16, k / 8192)
+    return 1 << (Int.bitWidth - 1 - most.leadingZeroBitCount)
+}
+
+/// C = alpha · Σ_s op(A)[·, s] · op(B)[s, ·] + beta · C over `slices` equal slices s of k: each slice's
+/// product on a kernel thread into a buffer of its own, then the buffers added in slice order, so that the
+/// bits do not depend on which thread ran which slice.
+private func sgemmSliced(
+    _ slices: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * m * n)
+    defer { partials.deallocate() }
+    let (pa, pb, pp) = (Unchecked(a), Unchecked(b), Unchecked(partials))
+    parallelParts(slices) { s in
+        let (lo, hi) = (k * s / slices, k * (s + 1) / slices)
+        // A is [m, k] (row stride k) or stored [k, m]; B is [k, n] (row stride ldb) or stored [n, k].
+        sgemmBlock(transA: transA, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: hi - lo,
+                   alpha: 1, a: transA ? pa.value + lo * m : pa.value + lo, lda: transA ? m : k,
+                   b: transB ? pb.value + lo : pb.value + lo * ldb, ldb: ldb, beta: 0,
+                   c: pp.value + s * m * n, ldc: n)
+    }
+    for i in 0..<m {
+        let row = c + i * ldc
+        for j in 0..<n {
+            var total = partials[i * n + j]
+            for s in 1..<slices { total += partials[(s * m + i) * n + j] }
+            row[j] = beta == 0 ? alpha * total : alpha * total + beta * row[j]
         }
     }
 }
@@ -78,17 +124,17 @@ func forEachGEMMBlock(_ blocks: Int, m: Int, n: Int, _ body: (_ rows: Range<Int>
 /// The block C[rows, columns] of `sgemm`'s product, on the calling thread.
 private func sgemmBlock(
     transA: Bool, transB: Bool, rows: Range<Int>, columns: Range<Int>, m: Int, n: Int, k: Int,
-    alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     _ = blasSingleThreaded
     if rows.isEmpty || columns.isEmpty { return }
-    let aBlock = transA ? a + rows.lowerBound : a + rows.lowerBound * k
+    let aBlock = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
     let bBlock = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
     cblas_sgemm(CblasRowMajor,
                 transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(rows.count), Int32(columns.count), Int32(k), alpha,
-                aBlock, Int32(transA ? m : k), bBlock, Int32(ldb), beta,
+                aBlock, Int32(lda), bBlock, Int32(ldb), beta,
                 c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
 }
 
@@ -111,7 +157,7 @@ public func sgemmBatch(
                     continue
                 }
                 sgemmBlock(transA: false, transB: transB, rows: 0..<m, columns: 0..<n, m: m, n: n, k: k, alpha: 1,
-                           a: pa.value + i * strideA, b: pb.value + i * strideB, ldb: transB ? k : n, beta: 0,
+                           a: pa.value + i * strideA, lda: k, b: pb.value + i * strideB, ldb: transB ? k : n, beta: 0,
                            c: pc.value + i * strideC, ldc: n)
             }
         }

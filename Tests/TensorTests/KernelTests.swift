@@ -6,10 +6,10 @@ import Testing
 struct KernelTests {
     func maxDiff(_ a: Tensor, _ b: Tensor) -> Float { (a - b).maxAbs() }
 
-    @Test("sgemm split between threads equals the loops (all transposes, wide and tall)", arguments: [
-        (m: 70, n: 300, k: 120), (m: 300, n: 41, k: 200), (m: 9, n: 10, k: 7),
-    ])
+    @Test("sgemm split between threads equals the loops (all transposes, wide, tall, and deep: summed over slices of k)",
+          arguments: [(m: 70, n: 300, k: 120), (m: 300, n: 41, k: 200), (m: 9, n: 10, k: 7), (m: 6, n: 9, k: 50000)])
     func gemmSplit(_ s: (m: Int, n: Int, k: Int)) {
+        if s.k > 16384 { #expect(gemmBlocks(m: s.m, n: s.n, k: s.k) == 1 && gemmSlices(m: s.m, n: s.n, k: s.k) == 4) }
         for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = randn(transA ? [s.k, s.m] : [s.m, s.k], seed: 1), b = randn(transB ? [s.n, s.k] : [s.k, s.n], seed: 2)
             let c0 = randn([s.m, s.n], seed: 3)
@@ -27,7 +27,9 @@ struct KernelTests {
                 }
                 worst = max(worst, abs(0.5 * sum + Double(c0v[i * s.n + j]) - Double(cv[i * s.n + j])))
             }}
-            #expect(worst < 1e-3, "m \(s.m) n \(s.n) k \(s.k) transA \(transA) transB \(transB): \(worst)")
+            // Sums of k products of N(0, 1) values: float rounding grows with k (≈ 3e-3 at k = 50000).
+            #expect(worst < 1e-3 * max(1, Double(s.k) / 1000),
+                    "m \(s.m) n \(s.n) k \(s.k) transA \(transA) transB \(transB): \(worst)")
         }
     }
 

@@ -39,6 +39,7 @@ struct ParallelTests {
     @Test("a GEMM gives the same bits whichever pool runs its blocks", arguments: [
         (false, false, 64, 1000, 147), (false, false, 3, 4096, 576), (true, false, 256, 300, 64),
         (false, true, 37, 530, 129), (false, false, 900, 40, 200), (true, true, 128, 4096, 128),
+        (false, true, 64, 147, 40000), (true, false, 5, 7, 33000),   // summed over slices of k
     ])
     func gemmAnyPool(_ shape: (Bool, Bool, Int, Int, Int)) {
         let (transA, transB, m, n, k) = shape
