@@ -34,39 +34,39 @@ public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range
                    into cols: UnsafeMutablePointer<Float>) {
     let scope = Profiler.begin(.im2col); defer { Profiler.end(scope) }
     let im = Unchecked(image), out = Unchecked(cols), rows = rows ?? 0..<g.outHeight
-    parallelChunks(g.channels, costPerItem: g.kernel &* g.kernel &* rows.count &* g.outWidth) { channels in
-        for c in channels { im2colChannel(im.value, g, c, rows, out.value) }
+    // By (channel, kernel row): an image of 3 channels still splits evenly between the threads.
+    parallelChunks(g.channels &* g.kernel, costPerItem: g.kernel &* rows.count &* g.outWidth) { items in
+        for item in items { im2colKernelRow(im.value, g, item / g.kernel, item % g.kernel, rows, out.value) }
     }
 }
 
+/// The column-matrix rows (c, ky, ·) of `im2col`.
 @inline(__always)
-private func im2colChannel(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int, _ rows: Range<Int>,
-                           _ cols: UnsafeMutablePointer<Float>) {
+private func im2colKernelRow(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ c: Int, _ ky: Int,
+                             _ rows: Range<Int>, _ cols: UnsafeMutablePointer<Float>) {
     let k = g.kernel, s = g.stride, p = g.padding, H = g.height, W = g.width
     let Wo = g.outWidth, P = rows.count &* Wo
     let plane = image + c &* H &* W
-    for ky in 0..<k {
-        for kx in 0..<k {
-            let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
-            // Output columns whose input column ix = ox·s − p + kx lies inside [0, W).
-            let (oxLo, oxHi) = insideColumns(g, kx)
-            for oy in rows {
-                let dst = row + (oy &- rows.lowerBound) &* Wo
-                let iy = oy &* s &- p &+ ky
-                if iy < 0 || iy >= H || oxLo >= oxHi {
-                    dst.update(repeating: 0, count: Wo)
-                    continue
-                }
-                if oxLo > 0 { dst.update(repeating: 0, count: oxLo) }
-                if oxHi < Wo { (dst + oxHi).update(repeating: 0, count: Wo &- oxHi) }
-                let src = plane + (iy &* W &- p &+ kx)
-                if s == 1 {
-                    (dst + oxLo).update(from: src + oxLo, count: oxHi &- oxLo)
-                } else if s == 2 {   // a constant stride: vectorised (the down-sampling layers and D's)
-                    for ox in oxLo..<oxHi { dst[ox] = src[ox &* 2] }
-                } else {
-                    for ox in oxLo..<oxHi { dst[ox] = src[ox &* s] }
-                }
+    for kx in 0..<k {
+        let row = cols + ((c &* k &+ ky) &* k &+ kx) &* P
+        // Output columns whose input column ix = ox·s − p + kx lies inside [0, W).
+        let (oxLo, oxHi) = insideColumns(g, kx)
+        for oy in rows {
+            let dst = row + (oy &- rows.lowerBound) &* Wo
+            let iy = oy &* s &- p &+ ky
+            if iy < 0 || iy >= H || oxLo >= oxHi {
+                dst.update(repeating: 0, count: Wo)
+                continue
+            }
+            if oxLo > 0 { dst.update(repeating: 0, count: oxLo) }
+            if oxHi < Wo { (dst + oxHi).update(repeating: 0, count: Wo &- oxHi) }
+            let src = plane + (iy &* W &- p &+ kx)
+            if s == 1 {
+                (dst + oxLo).update(from: src + oxLo, count: oxHi &- oxLo)
+            } else if s == 2 {   // a constant stride: vectorised (the down-sampling layers and D's)
+                for ox in oxLo..<oxHi { dst[ox] = src[ox &* 2] }
+            } else {
+                for ox in oxLo..<oxHi { dst[ox] = src[ox &* s] }
             }
         }
     }
