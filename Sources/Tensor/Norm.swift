@@ -51,9 +51,7 @@ public func normalizeForward(_ x: Tensor, groups: NormGroups, eps: Float = 1e-5)
                 let m = Float(total / groupSize)
                 var squares = 0.0
                 forEachPlane(of: g, groups, n: N, c: C, hw: HW) { start in
-                    var s: Float = 0
-                    for i in start ..< start &+ HW { let d = xs.value[i] - m; s += d * d }
-                    squares += Double(s)
+                    squares += squaredDeviations(UnsafeBufferPointer(rebasing: xs.value[start ..< start &+ HW]), from: m)
                 }
                 let v = Float(squares / groupSize)
                 let inv = 1 / (v + eps).squareRoot()

@@ -37,6 +37,21 @@ public func dot(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>
     return total
 }
 
+/// Σ (x − m)², vectorised and blocked as `dot`
+@inlinable
+public func squaredDeviations(_ x: UnsafeBufferPointer<Float>, from m: Float) -> Double {
+    var total: Double = 0
+    var start = 0
+    while start < x.count {
+        let end = min(start &+ 4096, x.count)
+        var s: Float = 0
+        for i in start..<end { let d = x[i] - m; s = Relaxed.multiplyAdd(d, d, s) }
+        total += Double(s)
+        start = end
+    }
+    return total
+}
+
 extension Tensor {
     /// Σ of all elements.
     public func sum() -> Float { withUnsafeBufferPointer { Float(sumDouble($0)) } }
