@@ -271,6 +271,9 @@ private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> WinogradMa
             // q[row][phase][j] = padded input (row, 4j + phase): patch column l of the tiles of one tile row
             // is the contiguous run q[row][l % 4][l / 4 ..< l / 4 + TX].
             let rows = 4 * TY + 2
+            // The j of q whose four input columns 4j − p ..< 4j − p + 4 all lie inside [0, W).
+            let insideLow = (p + 3) / 4
+            let inside = insideLow ..< max(insideLow, min(TX + 1, (W + p) / 4))
             let q = UnsafeMutablePointer<Float>.allocate(capacity: rows * 4 * R + 72 * S)
             defer { q.deallocate() }
             let d = q + rows * 4 * R   // d[j][l][t]: the plane's patches, tile t = ty·TX + tx
@@ -282,12 +285,22 @@ private func winogradInputs(_ x: Tensor, _ tiling: WinogradTiling) -> WinogradMa
                     let dst = q + row &* 4 &* R
                     if iy < 0 || iy >= H { dst.update(repeating: 0, count: 4 &* R); continue }
                     let line = src + iy &* W
-                    for phase in 0..<4 {
-                        for j in 0...TX {
-                            let ix = 4 &* j &+ phase &- p
-                            dst[phase &* R &+ j] = ix >= 0 && ix < W ? line[ix] : 0
+                    // Where all four phases lie inside the row, a plain de-interleave (vectorised); the
+                    // padded ends one by one.
+                    for j in inside {
+                        let from = line + (4 &* j &- p)
+                        dst[j] = from[0]; dst[R &+ j] = from[1]; dst[2 &* R &+ j] = from[2]; dst[3 &* R &+ j] = from[3]
+                    }
+                    func edge(_ columns: Range<Int>) {
+                        for j in columns {
+                            for phase in 0..<4 {
+                                let ix = 4 &* j &+ phase &- p
+                                dst[phase &* R &+ j] = ix >= 0 && ix < W ? line[ix] : 0
+                            }
                         }
                     }
+                    edge(0..<inside.lowerBound)
+                    edge(inside.upperBound..<TX + 1)
                 }
                 for ty in 0..<TY {
                     for j in 0..<6 {
@@ -319,6 +332,7 @@ private func winogradOutputs(_ m: WinogradMatrices, _ tiling: WinogradTiling, bi
                                      tiling.planeTiles, tiling.planeStride)
     var y = Tensor(uninitializedShape: [N, C, Ho, Wo])
     let biasValues = bias?.scalars ?? [Float](repeating: 0, count: C)
+    let wholeTiles = Wo / 4   // tiles of a row with all four columns inside the output
     m.storage.withUnsafeBufferPointer { mb in
     y.withUnsafeMutableBufferPointer { yb in
         let (ms, ys) = (Unchecked(mb.baseAddress!), Unchecked(yb.baseAddress!))
@@ -340,10 +354,15 @@ private func winogradOutputs(_ m: WinogradMatrices, _ tiling: WinogradTiling, bi
                 for ty in 0..<TY {
                     for a in 0..<min(4, Ho &- 4 &* ty) {
                         let line = dst + (4 &* ty &+ a) &* Wo
-                        for col in 0..<4 {
-                            let values = o + ((a &* 4 &+ col) &* S &+ ty &* TX)
-                            var tx = 0
-                            while tx < TX && 4 &* tx &+ col < Wo { line[4 &* tx &+ col] = values[tx] + b; tx &+= 1 }
+                        let values = o + (a &* 4 &* S &+ ty &* TX)   // column col of tile tx: values[col·S + tx]
+                        // Whole tiles interleaved (vectorised), then the cropped last one.
+                        for tx in 0..<wholeTiles {
+                            let to = line + 4 &* tx
+                            to[0] = values[tx] + b; to[1] = values[S &+ tx] + b
+                            to[2] = values[2 &* S &+ tx] + b; to[3] = values[3 &* S &+ tx] + b
+                        }
+                        for tx in wholeTiles..<TX {
+                            for col in 0..<min(4, Wo &- 4 &* tx) { line[4 &* tx &+ col] = values[col &* S &+ tx] + b }
                         }
                     }
                 }
@@ -362,6 +381,7 @@ private func winogradOutputGradients(_ dy: Tensor, _ tiling: WinogradTiling) -> 
                                      tiling.planeTiles, tiling.planeStride)
     var dm = WinogradMatrices(rows: C, columns: T)
     let matrixStride = dm.stride
+    let wholeTiles = Wo / 4   // tiles of a row with all four columns inside the output
     dy.withUnsafeBufferPointer { gb in
     dm.storage.withUnsafeMutableBufferPointer { mb in
         let (gs, ms) = (Unchecked(gb.baseAddress!), Unchecked(mb.baseAddress!))
@@ -374,11 +394,21 @@ private func winogradOutputGradients(_ dy: Tensor, _ tiling: WinogradTiling) -> 
                 for ty in 0..<TY {
                     for a in 0..<4 {    // d[a][b][t] = dY(4ty + a, 4tx + b)
                         let oy = 4 &* ty &+ a
-                        for col in 0..<4 {
-                            let dst = d + ((a &* 4 &+ col) &* S &+ ty &* TX)
-                            for tx in 0..<TX {
+                        let dst = d + (a &* 4 &* S &+ ty &* TX)   // column col of tile tx: dst[col·S + tx]
+                        if oy >= Ho {
+                            for col in 0..<4 { (dst + col &* S).update(repeating: 0, count: TX) }
+                            continue
+                        }
+                        let line = src + oy &* Wo
+                        // Whole tiles de-interleaved (vectorised), then the last one, zero beyond the edge.
+                        for tx in 0..<wholeTiles {
+                            let from = line + 4 &* tx
+                            dst[tx] = from[0]; dst[S &+ tx] = from[1]; dst[2 &* S &+ tx] = from[2]; dst[3 &* S &+ tx] = from[3]
+                        }
+                        for tx in wholeTiles..<TX {
+                            for col in 0..<4 {
                                 let ox = 4 &* tx &+ col
-                                dst[tx] = oy < Ho && ox < Wo ? src[oy &* Wo &+ ox] : 0
+                                dst[col &* S &+ tx] = ox < Wo ? line[ox] : 0
                             }
                         }
                     }
