@@ -94,41 +94,36 @@ extension Tensor {
     public static func * (a: Tensor, s: Float) -> Tensor { a.map(Scale(factor: s)) }
 }
 
-public struct Sum: BinaryKernel {
-    @inlinable public init() {}
-    @inlinable public func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
+struct Sum: BinaryKernel {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
 }
-public struct Difference: BinaryKernel {
-    @inlinable public init() {}
-    @inlinable public func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
+struct Difference: BinaryKernel {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
 }
-public struct Scale: UnaryKernel {
-    public let factor: Float
-    @inlinable public init(factor: Float) { self.factor = factor }
-    @inlinable public func callAsFunction(_ x: Float) -> Float { x * factor }
+struct Scale: UnaryKernel {
+    let factor: Float
+    func callAsFunction(_ x: Float) -> Float { x * factor }
 }
 
 // MARK: - Activations
 
 /// max(x, 0); its gradient passes dOutput where y > 0.
-public struct ReLU: UnaryKernel, BinaryKernel {
-    public init() {}
-    public func callAsFunction(_ x: Float) -> Float { max(x, 0) }
-    public func callAsFunction(_ dy: Float, _ y: Float) -> Float { y > 0 ? dy : 0 }
+struct ReLU: UnaryKernel, BinaryKernel {
+    func callAsFunction(_ x: Float) -> Float { max(x, 0) }
+    func callAsFunction(_ dy: Float, _ y: Float) -> Float { y > 0 ? dy : 0 }
 }
 
 /// x or slope · x; the sign of y is the sign of x (slope > 0), so the gradient needs only the output.
-public struct LeakyReLU: UnaryKernel, BinaryKernel {
-    public let slope: Float
-    public func callAsFunction(_ x: Float) -> Float { x > 0 ? x : x * slope }
-    public func callAsFunction(_ dy: Float, _ y: Float) -> Float { y > 0 ? dy : dy * slope }
+struct LeakyReLU: UnaryKernel, BinaryKernel {
+    let slope: Float
+    func callAsFunction(_ x: Float) -> Float { x > 0 ? x : x * slope }
+    func callAsFunction(_ dy: Float, _ y: Float) -> Float { y > 0 ? dy : dy * slope }
 }
 
 /// tanh x; d tanh = 1 − y².
-public struct Tanh: UnaryKernel, BinaryKernel {
-    public init() {}
-    public func callAsFunction(_ x: Float) -> Float { Foundation.tanh(x) }
-    public func callAsFunction(_ dy: Float, _ y: Float) -> Float { dy * (1 - y * y) }
+struct Tanh: UnaryKernel, BinaryKernel {
+    func callAsFunction(_ x: Float) -> Float { Foundation.tanh(x) }
+    func callAsFunction(_ dy: Float, _ y: Float) -> Float { dy * (1 - y * y) }
 }
 
 public func reluForward(_ x: Tensor) -> Tensor { x.map(ReLU()) }
