@@ -199,6 +199,7 @@ func conv2dIm2colForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int
     var y = Tensor(uninitializedShape: [N, Cout, g.outHeight, g.outWidth])
     let slab = columnSlabRows(g)
     var cols = Tensor(uninitializedShape: [g.patchSize, slab * g.outWidth])
+    let biasValues = bias?.scalars
     x.withUnsafeBufferPointer { xp in
     weight.withUnsafeBufferPointer { wp in
     y.withUnsafeMutableBufferPointer { yp in
@@ -207,8 +208,8 @@ func conv2dIm2colForward(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int
             let out = yp.baseAddress! + i * Cout * g.outPixels
             // With a bias, the output starts as the bias and the GEMM adds onto it (beta 1): this spares
             // both OpenBLAS's pass that zeroes C for beta 0 and a separate pass adding the bias.
-            if let bias {
-                let (b, outs) = (bias.scalars, Unchecked(out))
+            if let biasValues {
+                let (b, outs) = (biasValues, Unchecked(out))
                 parallelChunks(Cout, costPerItem: g.outPixels) { channels in
                     for o in channels { (outs.value + o &* g.outPixels).update(repeating: b[o], count: g.outPixels) }
                 }
